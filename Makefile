@@ -7,7 +7,7 @@ BIN := bin/gen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/rolloutgen/rolloutgen/internal/cli.Version=$(VERSION)
 
-.PHONY: all build demo test unit lint check bench
+.PHONY: all build demo test unit lint check bench tools e2e
 all: build
 
 build:
@@ -31,3 +31,15 @@ test: lint unit check
 
 bench: build
 	./hack/bench.sh
+
+# Pinned tools of the end-to-end test, built from source into a cache outside
+# the repository (a fresh clone on the same machine reuses it).
+TOOLS_DIR ?= $(or $(ROLLOUTGEN_TOOLS_DIR),$(HOME)/.cache/rolloutgen/tools)
+
+tools:
+	ROLLOUTGEN_TOOLS_DIR=$(TOOLS_DIR) ./hack/e2e-tools.sh
+
+# The scenario on a local cluster of real components (test/e2e/README.md).
+e2e: build tools
+	ROLLOUTGEN_TOOLS_DIR=$(TOOLS_DIR) GEN_BIN=$(abspath $(BIN)) \
+		$(GO) test -tags e2e -count=1 -timeout 20m -v ./test/e2e/

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Builds the pinned tools of the end-to-end test from source, through the Go
+# module proxy only, into a cache directory outside the repository, and
+# installs etcd and redis from Debian when they are missing.
+#
+#   ROLLOUTGEN_TOOLS_DIR  cache directory (default ~/.cache/rolloutgen/tools);
+#                         CI clones afresh on the same machine, so an
+#                         out-of-tree cache survives between runs.
+#
+# Each tool is a wrapper module under test/e2e/tools/<tool>/. A tool is
+# rebuilt only when its stamp (a hash of the wrapper's files, the link flags
+# and the Go version) changes. Builds run in an order where each one reuses
+# the Go build cache of the one before: the k8s v0.34 line (control plane,
+# then Rollouts), then the k8s v0.36 line (Argo CD, then kwok), then
+# kustomize. Cold build times are printed per tool and in total.
+#
+# Layout of the cache directory:
+#   bin/    kube-apiserver kube-controller-manager kube-scheduler
+#           rollouts-controller argocd kwok kustomize
+#           git-verify-wrapper.sh gpg-wrapper.sh (from the argo-cd module)
+#   share/  rollouts-crds/ argocd-crds/ kwok-stages/ (from the modules)
+#   stamps/ one file per tool
+#   logs/   one build log per tool
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools_src=$root/test/e2e/tools
+dir=${ROLLOUTGEN_TOOLS_DIR:-$HOME/.cache/rolloutgen/tools}
+bin=$dir/bin
+share=$dir/share
+mkdir -p "$bin" "$share" "$dir/stamps" "$dir/logs"
+
+export CGO_ENABLED=0
+
+k8sv=k8s.io/component-base/version
+declare -A ldflags=(
+	[kubernetes]="-s -w -X $k8sv.gitVersion=v1.34.4 -X $k8sv.gitMajor=1 -X $k8sv.gitMinor=34 -X $k8sv.gitTreeState=clean -X $k8sv.buildDate=1970-01-01T00:00:00Z"
+	[rollouts]="-s -w -X github.com/argoproj/argo-rollouts/utils/version.version=1.10.1 -X github.com/argoproj/argo-rollouts/utils/version.gitTag=v1.10.1 -X github.com/argoproj/argo-rollouts/utils/version.gitCommit=v1.10.1 -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=clean"
+	[argocd]="-s -w -X github.com/argoproj/argo-cd/v3/common.version=3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitTag=v3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitCommit=v3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean"
+	[kwok]="-s -w"
+	[kustomize]="-s -w"
+)
+declare -A pkgs=(
+	[kubernetes]="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
+	[rollouts]="github.com/argoproj/argo-rollouts/cmd/rollouts-controller"
+	[argocd]="."
+	[kwok]="sigs.k8s.io/kwok/cmd/kwok"
+	[kustomize]="sigs.k8s.io/kustomize/kustomize/v5"
+)
+declare -A outputs=(
+	[kubernetes]="kube-apiserver kube-controller-manager kube-scheduler"
+	[rollouts]="rollouts-controller"
+	[argocd]="argocd"
+	[kwok]="kwok"
+	[kustomize]="kustomize"
+)
+order=(kubernetes rollouts argocd kwok kustomize)
+
+# module_dir MODULE: the module's directory in the module cache, resolved
+# through the wrapper module in the current directory (so the version is the
+# pinned one).
+module_dir() {
+	go list -m -f '{{.Dir}}' "$1"
+}
+
+stamp_of() {
+	local t=$1
+	{
+		go version
+		echo "${ldflags[$t]}"
+		cat "$tools_src/$t"/go.mod "$tools_src/$t"/go.sum
+		cat "$tools_src/$t"/*.go 2>/dev/null || true
+	} | sha256sum | cut -d' ' -f1
+}
+
+# copy_tree SRC DST: a fresh, writable copy (module cache files are read-only).
+copy_tree() {
+	rm -rf "$2"
+	mkdir -p "$(dirname "$2")"
+	cp -r "$1" "$2"
+	chmod -R u+w "$2"
+}
+
+# data TOOL: files the harness needs from the tool's module, not committed.
+data() {
+	case $1 in
+	rollouts)
+		copy_tree "$(module_dir github.com/argoproj/argo-rollouts)/manifests/crds" "$share/rollouts-crds"
+		;;
+	argocd)
+		local d
+		d=$(module_dir github.com/argoproj/argo-cd/v3)
+		copy_tree "$d/manifests/crds" "$share/argocd-crds"
+		for f in git-verify-wrapper.sh gpg-wrapper.sh; do
+			install -m 0755 "$d/hack/$f" "$bin/$f"
+		done
+		;;
+	kwok)
+		local d
+		d=$(module_dir sigs.k8s.io/kwok)/kustomize/stage
+		rm -rf "$share/kwok-stages"
+		mkdir -p "$share/kwok-stages"
+		for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+			pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+			install -m 0644 "$d/$f" "$share/kwok-stages/$(basename "$f")"
+		done
+		;;
+	esac
+}
+
+# etcd and redis come from Debian; the test starts them itself.
+if ! command -v etcd >/dev/null || ! command -v redis-server >/dev/null; then
+	if [[ $(id -u) != 0 ]]; then
+		echo "e2e-tools: etcd or redis-server missing; run as root: apt-get update && apt-get install -y etcd-server redis-server" >&2
+		exit 1
+	fi
+	echo "e2e-tools: installing etcd-server and redis-server from Debian" >&2
+	apt-get update -qq >"$dir/logs/apt.log" 2>&1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server redis-server >>"$dir/logs/apt.log" 2>&1 ||
+		{ echo "e2e-tools: apt-get install failed; see $dir/logs/apt.log" >&2; exit 1; }
+fi
+
+total_start=$(date +%s)
+summary=()
+for t in "${order[@]}"; do
+	want=$(stamp_of "$t")
+	have=$(cat "$dir/stamps/$t" 2>/dev/null || true)
+	missing=
+	for o in ${outputs[$t]}; do
+		[[ -x $bin/$o ]] || missing=1
+	done
+	cd "$tools_src/$t"
+	if [[ $want == "$have" && -z $missing ]]; then
+		data "$t"
+		summary+=("$t: cached")
+		continue
+	fi
+	echo "e2e-tools: building $t (${outputs[$t]}); log: $dir/logs/$t.log" >&2
+	start=$(date +%s)
+	# shellcheck disable=SC2086 # pkgs and outputs are word lists on purpose
+	if ! nice -n 19 go build -trimpath -ldflags "${ldflags[$t]}" -o "$bin/" ${pkgs[$t]} >"$dir/logs/$t.log" 2>&1; then
+		echo "e2e-tools: building $t failed; last lines of $dir/logs/$t.log:" >&2
+		tail -n 30 "$dir/logs/$t.log" >&2
+		exit 1
+	fi
+	data "$t"
+	secs=$(($(date +%s) - start))
+	echo "$want" >"$dir/stamps/$t"
+	summary+=("$t: built in $((secs / 60))m$((secs % 60))s")
+	echo "e2e-tools: $t built in $((secs / 60))m$((secs % 60))s" >&2
+	echo "$(date -u +%FT%TZ) $t ${secs}s" >>"$dir/logs/build-times"
+done
+
+secs=$(($(date +%s) - total_start))
+printf 'e2e-tools: %s\n' "${summary[@]}" >&2
+echo "e2e-tools: total $((secs / 60))m$((secs % 60))s; tools in $bin" >&2
