@@ -2,9 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+
+	"github.com/rolloutgen/rolloutgen/internal/config"
 
 	"github.com/spf13/cobra"
 )
@@ -44,6 +49,7 @@ func Run(ctx context.Context, args []string, deps Deps) int {
 }
 
 func newRootCmd(deps Deps) *cobra.Command {
+	g := &globalOptions{deps: deps}
 	root := &cobra.Command{
 		Use:           "gen",
 		Short:         "Render, bump and validate an Argo CD + Argo Rollouts GitOps repository",
@@ -58,8 +64,14 @@ func newRootCmd(deps Deps) *cobra.Command {
 	root.SetOut(deps.Stdout)
 	root.SetErr(deps.Stderr)
 	root.SetVersionTemplate("gen {{.Version}}\n")
+	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", config.FileName, "path of gen.yaml; the repository root is its directory")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newVersionCmd(deps))
+	root.AddCommand(
+		newVersionCmd(deps),
+		newInitCmd(g),
+		newRenderCmd(g),
+		newBuildCmd(g),
+	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)
@@ -89,4 +101,32 @@ func newVersionCmd(deps Deps) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	deps       Deps
+	configPath string
+}
+
+// path resolves p against the working directory.
+func (g *globalOptions) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(g.deps.Dir, p)
+}
+
+// loadConfig loads gen.yaml; a missing or invalid file is a configuration
+// error (exit 2). It returns the repository root: gen.yaml's directory.
+func (g *globalOptions) loadConfig() (*config.Config, string, error) {
+	p := g.path(g.configPath)
+	cfg, err := config.Load(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", usagef("%s not found; run gen init to write one, or pass --config", g.configPath)
+	}
+	if err != nil {
+		return nil, "", usageErr(err)
+	}
+	return cfg, filepath.Dir(p), nil
 }

@@ -1,0 +1,228 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads, decodes, defaults and validates the gen.yaml at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(filepath.Base(path), data)
+}
+
+// Parse decodes data strictly (unknown fields and wrong types are errors
+// naming file, line and field), applies defaults and validates. name is
+// the file name errors start with.
+func Parse(name string, data []byte) (*Config, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Errors{{File: name, Msg: "file is empty; run gen init to write one"}}
+		}
+		return nil, Errors{{File: name, Line: yamlErrLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Errors{{File: name, Line: extra.Line, Msg: "holds more than one YAML document"}}
+	}
+	d := &decoder{file: name, lines: map[string]int{}}
+	root := doc.Content[0]
+	var cfg Config
+	d.decode(root, reflect.ValueOf(&cfg).Elem(), "")
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	cfg.lines = d.lines
+	cfg.file = name
+	applyDefaults(&cfg)
+	if errs := validate(&cfg); len(errs) > 0 {
+		return nil, errs
+	}
+	return &cfg, nil
+}
+
+// yamlErrLine pulls "line N" out of a yaml.v3 syntax error.
+func yamlErrLine(err error) int {
+	s := err.Error()
+	i := strings.Index(s, "line ")
+	if i < 0 {
+		return 0
+	}
+	s = s[i+len("line "):]
+	j := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if j > 0 {
+		s = s[:j]
+	}
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// decoder fills Go values from yaml nodes by reflection, recording the
+// line of every field path so validation can point at it.
+type decoder struct {
+	file  string
+	lines map[string]int
+	errs  Errors
+}
+
+func (d *decoder) fail(n *yaml.Node, field, format string, a ...any) {
+	d.errs = append(d.errs, &FieldError{File: d.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.lines[path] = n.Line
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // leave the zero value; defaults apply
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), path)
+		v.Set(p)
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, "must be a mapping, got %s", describe(n))
+			return
+		}
+		fields := structFields(v.Type())
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			fp := join(path, k.Value)
+			idx, ok := fields[k.Value]
+			if !ok {
+				d.errs = append(d.errs, &FieldError{File: d.file, Line: k.Line, Field: fp, Msg: fmt.Sprintf("unknown field; known fields are %s", knownList(v.Type()))})
+				continue
+			}
+			if seen[k.Value] {
+				d.errs = append(d.errs, &FieldError{File: d.file, Line: k.Line, Field: fp, Msg: "set twice"})
+				continue
+			}
+			seen[k.Value] = true
+			d.decode(val, v.Field(idx), fp)
+			d.lines[fp] = k.Line
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, path, "must be a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, "must be a mapping, got %s", describe(n))
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			fp := join(path, k.Value)
+			if k.Kind != yaml.ScalarNode {
+				d.fail(k, path, "keys must be strings")
+				continue
+			}
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				d.fail(k, fp, "set twice")
+				continue
+			}
+			ev := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, ev, fp)
+			d.lines[fp] = k.Line
+			m.SetMapIndex(reflect.ValueOf(k.Value), ev)
+		}
+		v.Set(m)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 && n.Tag != "!!int" && n.Tag != "!!float") {
+			d.fail(n, path, "must be a string, got %s", describe(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			d.fail(n, path, "must be an integer, got %s", describe(n))
+			return
+		}
+		i, err := strconv.ParseInt(n.Value, 0, 32)
+		if err != nil {
+			d.fail(n, path, "integer %q out of range", n.Value)
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.fail(n, path, "must be true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(n.Value == "true")
+	default:
+		panic(fmt.Sprintf("config: unsupported field kind %s", v.Kind()))
+	}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!str":
+		return fmt.Sprintf("string %q", n.Value)
+	case "!!int":
+		return fmt.Sprintf("integer %s", n.Value)
+	case "!!bool":
+		return fmt.Sprintf("boolean %s", n.Value)
+	case "!!float":
+		return fmt.Sprintf("number %s", n.Value)
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func structFields(t reflect.Type) map[string]int {
+	m := make(map[string]int, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		if tag, ok := t.Field(i).Tag.Lookup("yaml"); ok {
+			m[strings.Split(tag, ",")[0]] = i
+		}
+	}
+	return m
+}
+
+func knownList(t reflect.Type) string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if tag, ok := t.Field(i).Tag.Lookup("yaml"); ok {
+			names = append(names, strings.Split(tag, ",")[0])
+		}
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,355 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+var (
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	// TagPattern is the OCI distribution tag grammar.
+	TagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	// imagePattern is a reference without tag or digest: an optional
+	// registry host[:port] and lower-case path components.
+	imagePattern   = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$`)
+	labelValue     = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
+	labelName      = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+	quantity       = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
+	pauseDuration  = regexp.MustCompile(`^[0-9]+(s|m|h)?$`)
+	urlPath        = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+	httpTokenChars = "!#$%&'*+-.^_`|~"
+)
+
+// IsHTTPToken reports whether s is an RFC 9110 token (a valid header name).
+func IsHTTPToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(httpTokenChars, r))) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsDNS1123Label reports whether s is a Kubernetes DNS-1123 label.
+func IsDNS1123Label(s string) bool { return len(s) <= 63 && dns1123Label.MatchString(s) }
+
+// maxAppName keeps "<app>-canary" and "<app>-stable" Service names within
+// the 63 characters of a DNS label.
+const maxAppName = 63 - len("-canary")
+
+type validator struct {
+	c    *Config
+	errs Errors
+}
+
+// line finds the line of path, or of its closest recorded parent, so that
+// defaulted fields still point somewhere useful.
+func (v *validator) line(path string) int {
+	for p := path; p != ""; {
+		if l, ok := v.c.lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return v.c.lines[""]
+}
+
+func (v *validator) errorf(path, format string, a ...any) {
+	v.errs = append(v.errs, &FieldError{File: v.c.file, Line: v.line(path), Field: path, Msg: fmt.Sprintf(format, a...)})
+}
+
+// safe rejects characters that could break out of a YAML scalar or a
+// single line: newlines and other control characters, invalid UTF-8.
+func (v *validator) safe(path, s string) bool {
+	if !utf8.ValidString(s) {
+		v.errorf(path, "is not valid UTF-8")
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff {
+			v.errorf(path, "contains the control character %q; values must be a single line of printable text", r)
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validator) required(path, s string) bool {
+	if s == "" {
+		v.errorf(path, "is required")
+		return false
+	}
+	return v.safe(path, s)
+}
+
+func (v *validator) label(path, s string) {
+	if v.required(path, s) && !IsDNS1123Label(s) {
+		v.errorf(path, "%q is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)", s)
+	}
+}
+
+func (v *validator) port(path string, p int) {
+	if p < 1 || p > 65535 {
+		v.errorf(path, "port %d is out of range 1..65535", p)
+	}
+}
+
+func validate(c *Config) Errors {
+	v := &validator{c: c}
+	if c.APIVersion != APIVersion {
+		v.errorf("apiVersion", "must be %q, got %q", APIVersion, c.APIVersion)
+	}
+	if c.Kind != Kind {
+		v.errorf("kind", "must be %q, got %q", Kind, c.Kind)
+	}
+	if v.required("repo.url", c.Repo.URL) && strings.ContainsAny(c.Repo.URL, " \"'") {
+		v.errorf("repo.url", "%q must not contain spaces or quotes", c.Repo.URL)
+	}
+	v.safe("repo.targetRevision", c.Repo.TargetRevision)
+	v.label("argocd.namespace", c.ArgoCD.Namespace)
+	v.label("argocd.project", c.ArgoCD.Project)
+	for i, cls := range c.Rollouts.NginxIngressClasses {
+		p := fmt.Sprintf("rollouts.nginxIngressClasses[%d]", i)
+		if v.required(p, cls) && !dns1123Subdomain.MatchString(cls) {
+			v.errorf(p, "%q is not a valid ingress class name", cls)
+		}
+	}
+	if len(c.Apps) == 0 {
+		v.errorf("apps", "at least one app is required")
+	}
+	if len(c.Environments) == 0 {
+		v.errorf("environments", "at least one environment is required")
+	}
+	seen := map[string]bool{}
+	for i := range c.Apps {
+		p := fmt.Sprintf("apps[%d]", i)
+		a := &c.Apps[i]
+		if seen[a.Name] {
+			v.errorf(p+".name", "duplicate app %q", a.Name)
+		}
+		seen[a.Name] = true
+		v.app(p, a)
+	}
+	seen = map[string]bool{}
+	namespaces := map[string]string{}
+	for i := range c.Environments {
+		p := fmt.Sprintf("environments[%d]", i)
+		e := &c.Environments[i]
+		v.label(p+".name", e.Name)
+		if seen[e.Name] {
+			v.errorf(p+".name", "duplicate environment %q", e.Name)
+		}
+		seen[e.Name] = true
+		v.label(p+".namespace", e.Namespace)
+		if other, ok := namespaces[e.Namespace]; ok {
+			v.errorf(p+".namespace", "namespace %q is already used by environment %q; each environment needs its own", e.Namespace, other)
+		}
+		namespaces[e.Namespace] = e.Name
+		v.environment(p, e)
+	}
+	return v.errs
+}
+
+func (v *validator) app(p string, a *App) {
+	v.label(p+".name", a.Name)
+	if len(a.Name) > maxAppName {
+		v.errorf(p+".name", "%q is longer than %d characters, so its Service names would not fit a DNS label", a.Name, maxAppName)
+	}
+	if v.required(p+".image", a.Image) && !imagePattern.MatchString(a.Image) {
+		v.errorf(p+".image", "%q is not an image repository (no tag or digest; lower-case path components)", a.Image)
+	}
+	v.tag(p+".tag", a.Tag, true)
+	if a.Replicas < 1 {
+		v.errorf(p+".replicas", "must be at least 1, got %d", a.Replicas)
+	}
+	v.port(p+".containerPort", a.ContainerPort)
+	v.port(p+".servicePort", a.ServicePort)
+	for _, k := range sortedKeys(a.Labels) {
+		lp := p + ".labels." + k
+		v.labelKey(lp, k)
+		if val := a.Labels[k]; v.safe(lp, val) && (len(val) > 63 || !labelValue.MatchString(val)) {
+			v.errorf(lp, "%q is not a valid label value", val)
+		}
+	}
+	in := &a.Ingress
+	if v.required(p+".ingress.className", in.ClassName) && !dns1123Subdomain.MatchString(in.ClassName) {
+		v.errorf(p+".ingress.className", "%q is not a valid ingress class name", in.ClassName)
+	}
+	v.host(p+".ingress.host", in.Host)
+	if v.safe(p+".ingress.path", in.Path) && !urlPath.MatchString(in.Path) {
+		v.errorf(p+".ingress.path", "%q must be an absolute URL path starting with /", in.Path)
+	}
+	if in.TLSSecret != "" && v.safe(p+".ingress.tlsSecret", in.TLSSecret) && !dns1123Subdomain.MatchString(in.TLSSecret) {
+		v.errorf(p+".ingress.tlsSecret", "%q is not a valid Secret name", in.TLSSecret)
+	}
+	if h := a.Canary.Header; h != nil {
+		if v.required(p+".canary.header.name", h.Name) && !IsHTTPToken(h.Name) {
+			v.errorf(p+".canary.header.name", "%q is not an HTTP header name (RFC 9110 token)", h.Name)
+		}
+		if v.required(p+".canary.header.value", h.Value) && strings.ContainsAny(h.Value, "\t") {
+			v.errorf(p+".canary.header.value", "must not contain tabs")
+		}
+	}
+	v.steps(p+".canary.steps", a.Canary.Steps, a.Replicas)
+	for _, q := range []struct{ path, val string }{
+		{".resources.requests.cpu", a.Resources.Requests.CPU},
+		{".resources.requests.memory", a.Resources.Requests.Memory},
+		{".resources.limits.cpu", a.Resources.Limits.CPU},
+		{".resources.limits.memory", a.Resources.Limits.Memory},
+	} {
+		if v.safe(p+q.path, q.val) && !quantity.MatchString(q.val) {
+			v.errorf(p+q.path, "%q is not a Kubernetes quantity (e.g. 100m, 128Mi)", q.val)
+		}
+	}
+	rp := p + ".readinessProbe"
+	if v.safe(rp+".path", a.ReadinessProbe.Path) && !urlPath.MatchString(a.ReadinessProbe.Path) {
+		v.errorf(rp+".path", "%q must be an absolute URL path starting with /", a.ReadinessProbe.Path)
+	}
+	if a.ReadinessProbe.InitialDelaySeconds < 0 {
+		v.errorf(rp+".initialDelaySeconds", "must not be negative")
+	}
+	if a.ReadinessProbe.PeriodSeconds < 1 {
+		v.errorf(rp+".periodSeconds", "must be at least 1")
+	}
+}
+
+func (v *validator) tag(path, tag string, required bool) {
+	if tag == "" {
+		if required {
+			v.errorf(path, "is required (the initial image tag)")
+		}
+		return
+	}
+	if v.safe(path, tag) && !TagPattern.MatchString(tag) {
+		v.errorf(path, "%q is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})", tag)
+	}
+}
+
+func (v *validator) host(path, host string) {
+	h := strings.TrimPrefix(host, "*.")
+	if v.required(path, host) && (len(h) > 253 || !dns1123Subdomain.MatchString(h)) {
+		v.errorf(path, "%q is not a DNS host name", host)
+	}
+}
+
+func (v *validator) labelKey(path, k string) {
+	name := k
+	if i := strings.LastIndexByte(k, '/'); i >= 0 {
+		prefix := k[:i]
+		name = k[i+1:]
+		if len(prefix) > 253 || !dns1123Subdomain.MatchString(prefix) {
+			v.errorf(path, "label key prefix %q is not a DNS subdomain", prefix)
+			return
+		}
+	}
+	if len(name) > 63 || !labelName.MatchString(name) {
+		v.errorf(path, "label key %q is not a valid label name", k)
+	}
+}
+
+// steps enforces the project's canary policy, stricter than Argo Rollouts:
+// weights 1..100 and increasing; scale within the Rollout.
+func (v *validator) steps(p string, steps []Step, replicas int) {
+	if len(steps) == 0 {
+		v.errorf(p, "at least one canary step is required")
+	}
+	last := 0
+	for i, s := range steps {
+		sp := fmt.Sprintf("%s[%d]", p, i)
+		n := 0
+		if s.SetWeight != nil {
+			n++
+			w := *s.SetWeight
+			switch {
+			case w < 1 || w > 100:
+				v.errorf(sp+".setWeight", "weight %d is outside 1..100", w)
+			case w <= last:
+				v.errorf(sp+".setWeight", "weight %d must be greater than the previous weight %d", w, last)
+			}
+			last = w
+		}
+		if s.Pause != nil {
+			n++
+			if d := s.Pause.Duration; d != "" && v.safe(sp+".pause.duration", d) && !pauseDuration.MatchString(d) {
+				v.errorf(sp+".pause.duration", "%q is not a duration (e.g. 30s, 5m, 1h)", d)
+			}
+		}
+		if sc := s.SetCanaryScale; sc != nil {
+			n++
+			v.canaryScale(sp+".setCanaryScale", sc, replicas)
+		}
+		if n != 1 {
+			v.errorf(sp, "must set exactly one of setCanaryScale, setWeight, pause")
+		}
+	}
+}
+
+func (v *validator) canaryScale(p string, sc *SetCanaryScale, replicas int) {
+	set := 0
+	if sc.Replicas != nil {
+		set++
+		switch r := *sc.Replicas; {
+		case r < 0:
+			v.errorf(p+".replicas", "must not be negative")
+		case r > replicas:
+			v.errorf(p+".replicas", "%d is above the Rollout's replicas (%d)", r, replicas)
+		}
+	}
+	if sc.Weight != nil {
+		set++
+		if w := *sc.Weight; w < 0 || w > 100 {
+			v.errorf(p+".weight", "weight %d is outside 0..100", w)
+		}
+	}
+	if sc.MatchTrafficWeight != nil {
+		set++
+	}
+	if set != 1 {
+		v.errorf(p, "must set exactly one of replicas, weight, matchTrafficWeight")
+	}
+}
+
+func (v *validator) environment(p string, e *Environment) {
+	for _, name := range sortedKeys(e.Apps) {
+		op := p + ".apps." + name
+		app, ok := v.c.App(name)
+		if !ok {
+			v.errorf(op, "no app %q in apps; known apps: %s", name, strings.Join(v.c.AppNames(), ", "))
+			continue
+		}
+		o := e.Apps[name]
+		replicas := app.Replicas
+		if o.Replicas != nil {
+			replicas = *o.Replicas
+			if replicas < 1 {
+				v.errorf(op+".replicas", "must be at least 1, got %d", replicas)
+			}
+		}
+		if o.Host != "" {
+			v.host(op+".host", o.Host)
+		}
+		v.tag(op+".tag", o.Tag, false)
+		steps := app.Canary.Steps
+		if o.Steps != nil {
+			steps = o.Steps
+			v.steps(op+".steps", steps, replicas)
+		} else if o.Replicas != nil {
+			// The app's own steps must still fit this environment's size.
+			for _, s := range steps {
+				if sc := s.SetCanaryScale; sc != nil && sc.Replicas != nil && *sc.Replicas > replicas {
+					v.errorf(op+".replicas", "%d is below the app's setCanaryScale replicas (%d); lower that step or override steps here", replicas, *sc.Replicas)
+				}
+			}
+		}
+	}
+}
