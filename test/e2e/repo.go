@@ -1,0 +1,173 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// demoRepo is the GitOps repository of the scenario: rendered by the gen
+// binary under test, pushed to a bare repository the git server serves.
+type demoRepo struct {
+	gen  string // gen binary
+	work string // working clone
+	url  string // what Argo CD and `gen bump --push` use
+	bare string
+}
+
+// initDemoRepo runs `gen init` and `gen render` with gen.yaml pointed at the
+// local git server and the initial tag overridden (the seed's demo starts
+// at v2; the scenario starts at initialTag and bumps from there).
+func initDemoRepo(gen string, srv *gitServer, dir, initialTag string) (*demoRepo, error) {
+	r := &demoRepo{gen: gen, work: filepath.Join(dir, "work"), bare: filepath.Join(srv.root, "demo.git"), url: srv.url + "/demo.git"}
+	if _, err := runGit(srv.root, "init", "--bare", "-b", "main", r.bare); err != nil {
+		return nil, err
+	}
+	if _, err := runGit(r.bare, "config", "http.receivepack", "true"); err != nil {
+		return nil, err
+	}
+	if _, err := runGit(dir, "init", "-b", "main", r.work); err != nil {
+		return nil, err
+	}
+	if _, err := r.runGen(nil, "init"); err != nil {
+		return nil, err
+	}
+	cfg := filepath.Join(r.work, "gen.yaml")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The two gen.yaml lines the scenario changes: the repository URL and
+	// the app's initial tag. Fail loudly if gen init's output moved on.
+	for _, e := range []struct{ re, repl string }{
+		{`(?m)^(\s+url:\s*)\S+`, "${1}" + r.url},
+		{`(?m)^(\s+tag:\s*)v2\b`, "${1}" + initialTag},
+	} {
+		re := regexp.MustCompile(e.re)
+		if n := len(re.FindAllIndex(data, -1)); n != 1 {
+			return nil, fmt.Errorf("gen.yaml from gen init: want exactly one line matching %q to edit, found %d", e.re, n)
+		}
+		data = re.ReplaceAll(data, []byte(e.repl))
+	}
+	if err := os.WriteFile(cfg, data, 0o644); err != nil {
+		return nil, err
+	}
+	if _, err := r.runGen(nil, "render"); err != nil {
+		return nil, err
+	}
+	for _, args := range [][]string{
+		{"add", "-A"},
+		{"commit", "-q", "-m", "Render the demo with gen"},
+		{"remote", "add", "origin", r.url},
+		{"push", "-q", "origin", "main"},
+	} {
+		if _, err := runGit(r.work, args...); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *demoRepo) runGen(env []string, args ...string) (string, error) {
+	cmd := exec.Command(r.gen, args...)
+	cmd.Dir = r.work
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(cmd.Env, "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("gen %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// genHas reports whether the gen binary has the command (and flag) yet:
+// the scenario was written while `gen bump` and its --refresh were landing.
+func (r *demoRepo) genHas(command, flag string) bool {
+	out, err := exec.Command(r.gen, command, "--help").CombinedOutput()
+	if err != nil {
+		return false
+	}
+	return flag == "" || strings.Contains(string(out), flag)
+}
+
+// bumpResult is one image-tag bump as the scenario measures it.
+type bumpResult struct {
+	sha     string
+	started time.Time // just before the bump ran: commit→synced counts from here
+	took    time.Duration
+	how     string
+}
+
+// bump moves the first environment's image to tag, commits and pushes: with
+// `gen bump --tag TAG --push [--refresh]` when the binary has it, otherwise
+// (until bump lands) by editing the overlay's newTag with git, and the
+// refresh by annotating the Application with kubectl.
+func (r *demoRepo) bump(ctx context.Context, c *cluster, env, tag string, refresh bool) (bumpResult, error) {
+	res := bumpResult{started: time.Now()}
+	kube := []string{"KUBECONFIG=" + c.kubeconfig}
+	switch {
+	case r.genHas("bump", "--push"):
+		args := []string{"bump", "--tag", tag, "--push"}
+		res.how = "gen bump --push"
+		if refresh && r.genHas("bump", "--refresh") {
+			args = append(args, "--refresh")
+			res.how += " --refresh"
+			refresh = false
+		}
+		if _, err := r.runGen(kube, args...); err != nil {
+			return res, err
+		}
+	default:
+		res.how = "git (gen bump not built yet)"
+		path := filepath.Join(r.work, "overlays", env, "rollouts-demo", "kustomization.yaml")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return res, err
+		}
+		re := regexp.MustCompile(`(?m)^(\s*newTag:\s*)"?[^"\s]+"?`)
+		if len(re.FindAllIndex(data, -1)) != 1 {
+			return res, fmt.Errorf("%s: want one newTag line", path)
+		}
+		data = re.ReplaceAll(data, []byte(`${1}"`+tag+`"`))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return res, err
+		}
+		for _, args := range [][]string{{"commit", "-q", "-am", "Bump " + env + " to " + tag}, {"push", "-q", "origin", "main"}} {
+			if _, err := runGit(r.work, args...); err != nil {
+				return res, err
+			}
+		}
+	}
+	if refresh {
+		res.how += " + kubectl annotate refresh"
+		apps, err := c.applications(ctx)
+		if err != nil {
+			return res, err
+		}
+		for _, a := range apps {
+			if a.Spec.Source.RepoURL == r.url && a.Spec.Source.Path == "overlays/"+env+"/rollouts-demo" {
+				if _, err := c.kubectl(ctx, "annotate", "--overwrite", "-n", c.cfg.argocdNamespace,
+					"applications.argoproj.io", a.Metadata.Name, "argocd.argoproj.io/refresh=normal"); err != nil {
+					return res, err
+				}
+			}
+		}
+	}
+	res.took = time.Since(res.started)
+	sha, err := runGit(r.bare, "rev-parse", "refs/heads/main")
+	if err != nil {
+		return res, err
+	}
+	res.sha = sha
+	return res, nil
+}
