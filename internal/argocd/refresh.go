@@ -1,0 +1,98 @@
+package argocd
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// RefreshAnnotation is the annotation Argo CD's application controller
+// watches: on seeing it, it compares the app with Git at once and removes it.
+const (
+	RefreshAnnotation = "argocd.argoproj.io/refresh"
+	// RefreshNormal re-reads Git (a "hard" refresh also drops the
+	// repo-server's manifest cache, which a tag bump does not need).
+	RefreshNormal = "normal"
+)
+
+// Application is the part of an Argo CD Application Refresh matches on.
+type Application struct {
+	Name string
+	// Sources holds spec.source, or each of spec.sources for a
+	// multi-source Application.
+	Sources []Source
+}
+
+// Source is one Git source of an Application.
+type Source struct {
+	RepoURL string
+	Path    string
+}
+
+// Applications lists and annotates Argo CD Applications in a namespace.
+type Applications interface {
+	List(ctx context.Context, namespace string) ([]Application, error)
+	Annotate(ctx context.Context, namespace, name, key, value string) error
+}
+
+// Target says which Applications a push concerns: those with a source in
+// RepoURL at one of Paths (repository-relative, as in spec.source.path).
+type Target struct {
+	Namespace string
+	RepoURL   string
+	Paths     []string
+}
+
+// Result names the Applications that were asked to refresh, sorted. Empty
+// means none matched: not an error, but worth a warning.
+type Result struct {
+	Refreshed []string
+}
+
+// Refresh annotates every Application matching t. It stops at the first
+// failure to annotate, returning what it refreshed so far.
+func Refresh(ctx context.Context, apps Applications, t Target) (Result, error) {
+	list, err := apps.List(ctx, t.Namespace)
+	if err != nil {
+		return Result{}, fmt.Errorf("list Argo CD Applications in namespace %q: %w", t.Namespace, err)
+	}
+	want := map[string]bool{}
+	for _, p := range t.Paths {
+		want[cleanPath(p)] = true
+	}
+	repo := NormalizeRepoURL(t.RepoURL)
+	var matched []string
+	for _, a := range list {
+		for _, s := range a.Sources {
+			if NormalizeRepoURL(s.RepoURL) == repo && want[cleanPath(s.Path)] {
+				matched = append(matched, a.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(matched)
+	var res Result
+	for _, name := range matched {
+		if err := apps.Annotate(ctx, t.Namespace, name, RefreshAnnotation, RefreshNormal); err != nil {
+			return res, fmt.Errorf("annotate Application %s/%s with %s=%s: %w", t.Namespace, name, RefreshAnnotation, RefreshNormal, err)
+		}
+		res.Refreshed = append(res.Refreshed, name)
+	}
+	return res, nil
+}
+
+// NormalizeRepoURL makes two spellings of one repository compare equal the
+// way Argo CD matches repositories: case, a trailing slash and a ".git"
+// suffix do not matter. Different transports (https vs ssh) stay different.
+func NormalizeRepoURL(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.TrimSuffix(u, "/")
+	return strings.TrimSuffix(u, ".git")
+}
+
+func cleanPath(p string) string {
+	p = path.Clean("/" + strings.TrimSpace(p))
+	return strings.TrimPrefix(p, "/")
+}
