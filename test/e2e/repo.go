@@ -26,7 +26,10 @@ type demoRepo struct {
 // initDemoRepo runs `gen init` and `gen render` with gen.yaml pointed at the
 // local git server and the initial tag overridden (the seed's demo starts
 // at v2; the scenario starts at initialTag and bumps from there).
-func initDemoRepo(gen string, srv *gitServer, dir, initialTag string) (*demoRepo, error) {
+//
+// breakage, when set, damages the rendered output on purpose (see
+// breakRendered): the proof that the scenario can fail.
+func initDemoRepo(gen string, srv *gitServer, dir, initialTag, breakage string) (*demoRepo, error) {
 	r := &demoRepo{gen: gen, work: filepath.Join(dir, "work"), bare: filepath.Join(srv.root, "demo.git"), url: srv.url + "/demo.git"}
 	if _, err := runGit(srv.root, "init", "--bare", "-b", "main", r.bare); err != nil {
 		return nil, err
@@ -62,6 +65,11 @@ func initDemoRepo(gen string, srv *gitServer, dir, initialTag string) (*demoRepo
 	}
 	if _, err := r.runGen(nil, "render"); err != nil {
 		return nil, err
+	}
+	if breakage != "" {
+		if err := breakRendered(r.work, breakage); err != nil {
+			return nil, err
+		}
 	}
 	for _, args := range [][]string{
 		{"add", "-A"},
@@ -170,4 +178,26 @@ func (r *demoRepo) bump(ctx context.Context, c *cluster, env, tag string, refres
 	}
 	res.sha = sha
 	return res, nil
+}
+
+// breakRendered damages the rendered repository the way a bad render
+// would, for ROLLOUTGEN_E2E_BREAK: the scenario must then fail, with logs.
+func breakRendered(work, breakage string) error {
+	edits := map[string]struct{ file, old, new string }{
+		// The Rollouts controller cannot find the Ingress to clone.
+		"stable-ingress": {"base/rollouts-demo/rollout.yaml", "stableIngress: rollouts-demo-stable", "stableIngress: rollouts-demo-wrong"},
+	}
+	e, ok := edits[breakage]
+	if !ok {
+		return fmt.Errorf("ROLLOUTGEN_E2E_BREAK=%q: known breakages: stable-ingress", breakage)
+	}
+	path := filepath.Join(work, e.file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(data, []byte(e.old)) {
+		return fmt.Errorf("break %s: %q not found in %s", breakage, e.old, path)
+	}
+	return os.WriteFile(path, bytes.Replace(data, []byte(e.old), []byte(e.new), 1), 0o644)
 }

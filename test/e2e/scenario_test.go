@@ -88,7 +88,12 @@ func TestCanaryScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.add("cluster: up (total)", time.Since(start))
-	go c.fakeIngressController(ctx, t.Logf)
+	// Stopped before the cluster (cleanups run last-registered first), so it
+	// never logs after the test ends.
+	ingCtx, stopIngress := context.WithCancel(ctx)
+	ingDone := make(chan struct{})
+	go func() { c.fakeIngressController(ingCtx, t.Logf); close(ingDone) }()
+	t.Cleanup(func() { stopIngress(); <-ingDone })
 
 	srv, err := startGitServer(filepath.Join(dir, "git"))
 	if err != nil {
@@ -100,7 +105,7 @@ func TestCanaryScenario(t *testing.T) {
 		if err := os.MkdirAll(srv.root, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		s.repo, err = initDemoRepo(tl.gen, srv, dir, "v1")
+		s.repo, err = initDemoRepo(tl.gen, srv, dir, "v1", os.Getenv("ROLLOUTGEN_E2E_BREAK"))
 		if err != nil {
 			t.Fatal(err)
 		}
