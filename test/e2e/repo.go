@@ -102,7 +102,9 @@ func (r *demoRepo) runGen(env []string, args ...string) (string, error) {
 // the scenario was written while `gen bump` and its --refresh were landing.
 func (r *demoRepo) genHas(command, flag string) bool {
 	out, err := exec.Command(r.gen, command, "--help").CombinedOutput()
-	if err != nil {
+	// cobra answers `gen unknown --help` with the root help and exit 0, so
+	// look for the command's own usage line.
+	if err != nil || !strings.Contains(string(out), "gen "+command+" ") {
 		return false
 	}
 	return flag == "" || strings.Contains(string(out), flag)

@@ -18,14 +18,16 @@ import (
 	gitaskpass "github.com/argoproj/argo-cd/v3/cmd/argocd-git-ask-pass/commands"
 	reposerver "github.com/argoproj/argo-cd/v3/cmd/argocd-repo-server/commands"
 	"github.com/argoproj/argo-cd/v3/common"
-	"github.com/argoproj/argo-cd/v3/util/grpc"
 	"github.com/argoproj/argo-cd/v3/util/log"
 )
 
 func main() {
-	// What upstream's cmd/main.go does before dispatching.
+	// What upstream's cmd/main.go does before dispatching, except
+	// grpc.DisableSRVLookups: it turns off the DNS SRV lookups that grpclb
+	// switches on in its init, and panics when they are already off. This
+	// binary does not link grpclb (upstream's links it through components
+	// left out here), so the lookups are off and the call would panic.
 	klog.SetLogger(log.NewLogrusLogger(log.NewWithCurrentConfig()))
-	grpc.DisableSRVLookups()
 
 	name := filepath.Base(os.Args[0])
 	if v := os.Getenv("ARGOCD_BINARY_NAME"); v != "" {
