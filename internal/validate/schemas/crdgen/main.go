@@ -33,9 +33,9 @@ type source struct {
 // sources are the pinned versions the end-to-end cluster runs (see E2E.md).
 func sources() []source {
 	return []source{
-	{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/rollout-crd.yaml", "rollout.json"},
-	{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/application-crd.yaml", "application.json"},
-	{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/appproject-crd.yaml", "appproject.json"},
+		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/rollout-crd.yaml", "rollout.json"},
+		{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/application-crd.yaml", "application.json"},
+		{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/appproject-crd.yaml", "appproject.json"},
 	}
 }
 
