@@ -68,6 +68,9 @@ func newRootCmd(deps Deps) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
 		newVersionCmd(deps),
+		newInitCmd(g),
+		newRenderCmd(g),
+		newBuildCmd(g),
 		newValidateCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
