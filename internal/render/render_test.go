@@ -111,7 +111,7 @@ func check(t *testing.T, root string, cfg *config.Config) render.Drift {
 func TestIdempotentAndCheckCatchesHandEdits(t *testing.T) {
 	root := t.TempDir()
 	cfg := loadCase(t, "demo")
-	if d := writeRender(t, root, cfg); len(d.Missing) != 13 {
+	if d := writeRender(t, root, cfg); len(d.Missing) != 16 { // 6 per base, 3 overlays, 5 argocd, 2 CI
 		t.Fatalf("first render wrote %v", d.Lines())
 	}
 	if d := check(t, root, cfg); !d.Empty() {
