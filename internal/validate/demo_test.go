@@ -12,11 +12,19 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-// copyTree copies testdata/<name> into a temp dir a test may edit.
-func copyTree(t *testing.T, name string) string {
+// copyDemo copies the committed demo repository (gen render's output for
+// the seed, at the top of this repository) into a temp dir a test may edit.
+func copyDemo(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("testdata", name)
 	dst := t.TempDir()
+	for _, dir := range []string{"base", "overlays", "argocd"} {
+		copyTree(t, filepath.Join("..", "..", dir), filepath.Join(dst, dir))
+	}
+	return dst
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -34,7 +42,6 @@ func copyTree(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
 }
 
 // demoRequest checks the demo's three overlays and everything under argocd/.
@@ -63,7 +70,7 @@ func demoRequest(t *testing.T, root string) Request {
 func demoValidator() *Validator { return New(Options{NginxIngressClasses: []string{"ack-nginx"}}) }
 
 func TestDemoValidatesClean(t *testing.T) {
-	root := copyTree(t, "demo")
+	root := copyDemo(t)
 	got, err := demoValidator().Validate(context.Background(), demoRequest(t, root))
 	if err != nil {
 		t.Fatal(err)

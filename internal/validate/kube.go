@@ -96,7 +96,7 @@ func checkTyped(u *unit, o object, into any) []Finding {
 
 func decodeFinding(u *unit, o object, err error, fix string) Finding {
 	if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
-		return u.finding(Error, o, m[2], fmt.Sprintf("must be of type %s, not %s", jsonType(m[3]), m[1]), fix)
+		return u.finding(Error, o, jsonPath(m[2]), fmt.Sprintf("must be of type %s, not %s", jsonType(m[3]), m[1]), fix)
 	}
 	return u.finding(Error, o, "", strings.TrimPrefix(err.Error(), "json: "), fix)
 }
@@ -114,6 +114,20 @@ func jsonType(goType string) string {
 		return "array"
 	}
 	return goType
+}
+
+// jsonPath drops the Go names of embedded structs (IngressRuleValue) that
+// encoding/json puts in a type error's field path: JSON names start lower
+// case.
+func jsonPath(p string) string {
+	parts := strings.Split(p, ".")
+	out := parts[:0]
+	for _, s := range parts {
+		if s != "" && (s[0] < 'A' || s[0] > 'Z') {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func unquote(s string) string { return strings.Trim(s, `"`) }

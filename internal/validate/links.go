@@ -41,13 +41,14 @@ func buildGraph(u *unit) *graph {
 		switch {
 		case o.kind == "Service" && o.group() == "":
 			var s corev1.Service
-			if o.decodeLoose(&s) {
-				g.services[o.name] = &serviceView{object: o, spec: s.Spec}
-			}
+			ok := o.decodeLoose(&s)
+			g.services[o.name] = &serviceView{object: o, spec: s.Spec, broken: !ok}
 		case o.kind == "Ingress" && o.group() == "networking.k8s.io":
 			var in networkingv1.Ingress
 			if o.decodeLoose(&in) {
 				g.ingresses[o.name] = newIngressView(o, &in)
+			} else {
+				g.ingresses[o.name] = &ingressView{object: o, broken: true}
 			}
 		case o.kind == "Rollout" && o.group() == "argoproj.io":
 			var r rolloutView
@@ -177,6 +178,9 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 			add(Error, r.object, field, fmt.Sprintf("Ingress %q is not in the build", name), "add the Ingress to the kustomization's resources or fix the name")
 			continue
 		}
+		if in.broken {
+			continue
+		}
 		if c.StableService != "" && !ingressReaches(in, g.services[c.StableService], c.StableService) {
 			add(Error, r.object, field, fmt.Sprintf("Ingress %q has no backend pointing at the stable Service %q on one of its ports%s", name, c.StableService, servicePorts(g.services[c.StableService])),
 				"point the Ingress rule's backend at service "+c.StableService+" and its port")
@@ -226,8 +230,8 @@ func ingressReaches(in *ingressView, svc *serviceView, svcName string) bool {
 		if b.service != svcName {
 			continue
 		}
-		if svc == nil {
-			return true // the missing Service is reported on its own
+		if svc == nil || svc.broken {
+			return true // reported on its own
 		}
 		for _, p := range svc.spec.Ports {
 			if (b.port.Type == intstr.Int && b.port.IntVal == p.Port) || (b.port.Type == intstr.String && b.port.StrVal != "" && b.port.StrVal == p.Name) {
@@ -264,7 +268,7 @@ func contains(list []string, s string) bool {
 // checkService checks that a Service selects pods of the app and that its
 // target ports reach a container port of those pods.
 func checkService(u *unit, g *graph, s *serviceView) []Finding {
-	if len(s.spec.Selector) == 0 || len(g.pods) == 0 {
+	if s.broken || len(s.spec.Selector) == 0 || len(g.pods) == 0 {
 		return nil // headless, external or no workload in this unit
 	}
 	var out []Finding

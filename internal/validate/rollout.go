@@ -44,15 +44,19 @@ type setCanaryScaleView struct {
 
 // serviceView and ingressView are what the checks read of Services and
 // Ingresses (their typed decode already ran).
+// broken marks objects whose typed decode failed (the schema checks
+// report why): they count as present, but their content is not checked.
 type serviceView struct {
 	object
-	spec corev1.ServiceSpec
+	spec   corev1.ServiceSpec
+	broken bool
 }
 
 type ingressView struct {
 	object
 	className string
 	backends  []backendRef
+	broken    bool
 }
 
 type backendRef struct {
