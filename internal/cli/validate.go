@@ -225,7 +225,7 @@ func narrowToChanged(ctx context.Context, req *validate.Request, rev, cfgFile st
 			return nil
 		}
 	}
-	req.Overlays = validate.NewInputs(req.FS, req.Root).Affected(req.Overlays, changed)
+	req.Overlays = validate.Affected(req.FS, req.Root, req.Overlays, changed, 0)
 	filesChanged := false
 	for _, f := range req.Files {
 		for _, c := range changed {

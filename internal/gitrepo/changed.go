@@ -22,13 +22,22 @@ func ChangedFiles(ctx context.Context, dir, rev string) ([]string, error) {
 	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("%w %q in %s", ErrUnknownRevision, rev, dir)
 	}
+	// Both walk the working tree; on a large repository running them side
+	// by side halves the wait.
+	var untracked string
+	var untrackedErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		untracked, untrackedErr = git(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
+	}()
 	diff, err := git(ctx, dir, "diff", "--name-only", "--no-renames", "--relative", "-z", rev, "--")
+	<-done
 	if err != nil {
 		return nil, err
 	}
-	untracked, err := git(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
-	if err != nil {
-		return nil, err
+	if untrackedErr != nil {
+		return nil, untrackedErr
 	}
 	seen := map[string]bool{}
 	var out []string

@@ -29,37 +29,43 @@ type crdSchema struct {
 	validator  apiservervalidation.SchemaValidator
 }
 
-// crdSchemas loads the embedded schemas on first use (a few hundred ms of
-// parsing that a run without CRs never pays) and keeps them.
+// crdSchemas compiles each embedded schema on first use (tens of ms of
+// parsing that a run which never meets the kind does not pay) and keeps it.
 type crdSchemas struct {
 	once  sync.Once
-	byGVK map[schema.GroupVersionKind]*crdSchema
+	byGVK map[schema.GroupVersionKind]*lazyCRD
+}
+
+type lazyCRD struct {
+	once  sync.Once
+	entry schemas.Entry
+	s     *crdSchema
 	err   error
 }
 
+// get returns the schema of gvk, or nil when gvk is not a CRD kind gen
+// knows.
 func (c *crdSchemas) get(gvk schema.GroupVersionKind) (*crdSchema, error) {
-	c.once.Do(c.load)
-	if c.err != nil {
-		return nil, c.err
-	}
-	return c.byGVK[gvk], nil
-}
-
-func (c *crdSchemas) load() {
-	all, err := schemas.All()
-	if err != nil {
-		c.err = err
-		return
-	}
-	c.byGVK = make(map[schema.GroupVersionKind]*crdSchema, len(all))
-	for _, crd := range all {
-		s, err := compileCRD(crd)
-		if err != nil {
-			c.err = fmt.Errorf("schema of %s from %s@%s: %w", crd.Kind, crd.Module, crd.ModuleVersion, err)
-			return
+	c.once.Do(func() {
+		c.byGVK = map[schema.GroupVersionKind]*lazyCRD{}
+		for _, e := range schemas.Index() {
+			c.byGVK[schema.GroupVersionKind{Group: e.Group, Version: e.Version, Kind: e.Kind}] = &lazyCRD{entry: e}
 		}
-		c.byGVK[schema.GroupVersionKind{Group: crd.Group, Version: crd.Version, Kind: crd.Kind}] = s
+	})
+	l := c.byGVK[gvk]
+	if l == nil {
+		return nil, nil
 	}
+	l.once.Do(func() {
+		crd, err := l.entry.Load()
+		if err == nil {
+			l.s, err = compileCRD(crd)
+		}
+		if err != nil {
+			l.err = fmt.Errorf("schema of %s: %w", gvk.Kind, err)
+		}
+	})
+	return l.s, l.err
 }
 
 func compileCRD(crd schemas.CRD) (*crdSchema, error) {
