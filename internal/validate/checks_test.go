@@ -204,6 +204,9 @@ func TestChecks(t *testing.T) {
 			"app.yaml: Service/demo-canary: spec.ports[0].targetPort: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
 			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
 		}},
+		{name: "probe names no container port", app: []string{"          resources:\n            requests:", "          readinessProbe:\n            httpGet: {path: /, port: web}\n          resources:\n            requests:"}, want: []string{
+			`app.yaml: Rollout/demo: spec.template.spec.containers[0].readinessProbe.httpGet.port: "web" names no port of container "demo" — use one of the container's port names or a port number`,
+		}},
 		{name: "pod template request above limit", app: []string{"memory: 64Mi", "memory: 256Mi"}, want: []string{
 			"app.yaml: Rollout/demo: spec.template.spec.containers[0].resources.requests.memory: request 256Mi exceeds limit 128Mi — lower the request or raise the limit",
 		}},
@@ -298,5 +301,50 @@ func TestChecks(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
+	}
+}
+
+// Deployments get the same pod template checks; a Rollout that takes its
+// template from a Deployment (workloadRef) is not held to a template of
+// its own.
+func TestDeploymentsAndWorkloadRef(t *testing.T) {
+	const objs = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: api:v1
+          ports: [{containerPort: 8080}]
+          resources: {limits: {memory: lots}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: api}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  strategy:
+    canary:
+      steps: [{setWeight: 50}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+`
+	got := runOn(t, objs, argoObjects)
+	want := []string{
+		`app.yaml: Deployment/api: spec.template.spec.containers[0].resources.limits.memory: "lots" is not a valid quantity — use a Kubernetes quantity such as 128Mi, 1Gi, 500m or 2`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -54,7 +54,9 @@ func buildGraph(u *unit) *graph {
 			var r rolloutView
 			if o.decodeLoose(&r) {
 				g.rollouts = append(g.rollouts, rolloutRef{object: o, view: r})
-				g.pods = append(g.pods, podSource{owner: o, labels: r.Spec.Template.Labels, spec: r.Spec.Template.Spec})
+				if r.Spec.WorkloadRef == nil {
+					g.pods = append(g.pods, podSource{owner: o, labels: r.Spec.Template.Labels, spec: r.Spec.Template.Spec})
+				}
 			}
 		case o.group() == "apps" && (o.kind == "Deployment" || o.kind == "StatefulSet" || o.kind == "DaemonSet"):
 			var w struct {
@@ -120,6 +122,8 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 	spec := r.view.Spec
 	podLabels := spec.Template.Labels
 	switch sel, err := metav1.LabelSelectorAsSelector(spec.Selector); {
+	case spec.WorkloadRef != nil:
+		// The pod template lives in the referenced Deployment.
 	case spec.Selector == nil:
 		add(Error, "spec.selector", "is missing", "set spec.selector.matchLabels to the pod template's labels ("+labelString(podLabels)+")")
 	case err != nil:

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -138,6 +139,7 @@ func checkContainers(u *unit, o object, prefix string, spec corev1.PodSpec) []Fi
 				reqNames = append(reqNames, string(n))
 			}
 			sort.Strings(reqNames)
+			out = append(out, checkProbePorts(u, o, p, c)...)
 			for _, name := range reqNames {
 				req := c.Resources.Requests[corev1.ResourceName(name)]
 				lim, ok := c.Resources.Limits[corev1.ResourceName(name)]
@@ -145,6 +147,40 @@ func checkContainers(u *unit, o object, prefix string, spec corev1.PodSpec) []Fi
 					add(fmt.Sprintf("%s.resources.requests.%s", p, name), fmt.Sprintf("request %s exceeds limit %s", req.String(), lim.String()), "lower the request or raise the limit")
 				}
 			}
+		}
+	}
+	return out
+}
+
+// checkProbePorts: a probe's named port must be one of the container's
+// ports. The API server accepts any valid name, and the pod then never
+// becomes ready, so the Rollout hangs.
+func checkProbePorts(u *unit, o object, p string, c corev1.Container) []Finding {
+	var out []Finding
+	named := map[string]bool{}
+	for _, port := range c.Ports {
+		if port.Name != "" {
+			named[port.Name] = true
+		}
+	}
+	for _, pr := range []struct {
+		field string
+		probe *corev1.Probe
+	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+		if pr.probe == nil {
+			continue
+		}
+		check := func(field string, port intstr.IntOrString) {
+			if port.Type == intstr.String && !named[port.StrVal] {
+				out = append(out, u.finding(Error, o, fmt.Sprintf("%s.%s.%s.port", p, pr.field, field),
+					fmt.Sprintf("%q names no port of container %q", port.StrVal, c.Name), "use one of the container's port names or a port number"))
+			}
+		}
+		if h := pr.probe.HTTPGet; h != nil {
+			check("httpGet", h.Port)
+		}
+		if tcp := pr.probe.TCPSocket; tcp != nil {
+			check("tcpSocket", tcp.Port)
 		}
 	}
 	return out

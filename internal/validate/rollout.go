@@ -13,6 +13,11 @@ import (
 type rolloutView struct {
 	Spec struct {
 		Replicas *int32                 `json:"replicas"`
+		// WorkloadRef points at a Deployment whose template the Rollout
+		// uses instead of its own.
+		WorkloadRef *struct {
+			Name string `json:"name"`
+		} `json:"workloadRef"`
 		Selector *metav1.LabelSelector  `json:"selector"`
 		Template corev1.PodTemplateSpec `json:"template"`
 		Strategy struct {

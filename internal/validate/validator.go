@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -61,7 +62,7 @@ func (v *Validator) checkObject(u *unit, o object) []Finding {
 	}
 	if crd != nil {
 		out = append(out, checkCRD(u, o, crd)...)
-		if o.kind == "Rollout" {
+		if o.kind == "Rollout" && nested(o.m, "spec", "workloadRef") == nil {
 			if tmpl, ok := nested(o.m, "spec", "template").(map[string]any); ok {
 				out = append(out, checkPodTemplate(u, o, "spec.template", tmpl, false)...)
 			}
@@ -71,10 +72,31 @@ func (v *Validator) checkObject(u *unit, o object) []Finding {
 	if gv.Group == "argoproj.io" && knownArgoKind(o.kind) && gv.Version != "v1alpha1" {
 		return append(out, u.finding(Error, o, "apiVersion", fmt.Sprintf("%q is not served", o.apiVersion), "use argoproj.io/v1alpha1"))
 	}
-	if typed := newTyped(o.apiVersion, o.kind); typed != nil {
-		out = append(out, checkTyped(u, o, typed)...)
+	typed := newTyped(o.apiVersion, o.kind)
+	if typed == nil {
+		return out
 	}
-	return out
+	if tmpl, ok := nested(o.m, "spec", "template").(map[string]any); ok && isWorkload(o) {
+		// Check the pod template as in a Rollout (paths for bad quantities,
+		// container rules), then the rest with the template's bad
+		// quantities removed so the typed decode can go on.
+		out = append(out, checkPodTemplate(u, o, "spec.template", tmpl, true)...)
+		cleaned := runtime.DeepCopyJSONValue(o.m).(map[string]any)
+		checkQuantities(&unit{}, o, "spec.template", nested(cleaned, "spec", "template").(map[string]any))
+		spec := cleaned["spec"].(map[string]any)
+		delete(spec, "template")
+		return append(out, checkTyped(u, newObject(o.file, cleaned), typed)...)
+	}
+	return append(out, checkTyped(u, o, typed)...)
+}
+
+// isWorkload reports kinds whose spec.template is a PodTemplateSpec.
+func isWorkload(o object) bool {
+	switch o.group() + "/" + o.kind {
+	case "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job":
+		return true
+	}
+	return false
 }
 
 func knownArgoKind(kind string) bool {
