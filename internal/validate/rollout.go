@@ -12,7 +12,7 @@ import (
 // and the CRD schema check has already vetted the shape.
 type rolloutView struct {
 	Spec struct {
-		Replicas *int32                 `json:"replicas"`
+		Replicas *int32 `json:"replicas"`
 		// WorkloadRef points at a Deployment whose template the Rollout
 		// uses instead of its own.
 		WorkloadRef *struct {
