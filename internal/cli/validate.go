@@ -132,6 +132,9 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 			return req, nil, "", usagef("--app %q: no such app in gen.yaml", opts.app)
 		}
 	}
+	// Applications of overlays outside --env/--app are still checked, but
+	// their paths are not built.
+	req.SkipApplicationPathBuilds = opts.env != "" || opts.app != ""
 	for _, e := range cfg.Environments {
 		for _, a := range cfg.Apps {
 			if (opts.env == "" || e.Name == opts.env) && (opts.app == "" || a.Name == opts.app) {
@@ -226,6 +229,9 @@ func narrowToChanged(ctx context.Context, req *validate.Request, rev, cfgFile st
 		}
 	}
 	req.Overlays = validate.Affected(req.FS, req.Root, req.Overlays, changed, 0)
+	// Overlays whose inputs did not change are not rebuilt for the
+	// Applications pointing at them.
+	req.SkipApplicationPathBuilds = true
 	filesChanged := false
 	for _, f := range req.Files {
 		for _, c := range changed {

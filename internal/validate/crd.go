@@ -91,7 +91,9 @@ func compileCRD(crd schemas.CRD) (*crdSchema, error) {
 // checkCRD validates a custom resource the way the API server does on
 // create: fields the schema does not know would be pruned (dropped
 // silently), so they are errors here; then the schema validator checks
-// types, enums and required fields.
+// types, enums, formats, lengths and required fields. CEL rules are not
+// evaluated: the pinned CRDs carry one, the Rollout's "selector is
+// immutable", which only applies to updates.
 func checkCRD(u *unit, o object, s *crdSchema) []Finding {
 	var out []Finding
 	copied := runtime.DeepCopyJSONValue(o.m)

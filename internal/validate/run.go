@@ -26,6 +26,11 @@ type Request struct {
 	Files []string
 	// Workers bounds parallel builds; 0 means one per CPU.
 	Workers int
+	// SkipApplicationPathBuilds makes the Argo CD checks only look for a
+	// kustomization at an Application's path when this run did not build
+	// it, instead of building it: for runs narrowed with --env, --app or
+	// --since, where the other overlays are out of scope (or unchanged).
+	SkipApplicationPathBuilds bool
 }
 
 // Validate runs every check and returns the findings, sorted. The error is
@@ -117,8 +122,8 @@ func (b *buildCache) checkPath(dir string) (string, bool) {
 	if !b.req.FS.IsDir(abs) {
 		return "", false
 	}
-	if KustomizationFile(b.req.FS, abs) == "" {
-		return "", true // a plain directory of manifests
+	if KustomizationFile(b.req.FS, abs) == "" || b.req.SkipApplicationPathBuilds {
+		return "", true // a plain directory of manifests, or out of scope
 	}
 	msg := ""
 	if _, err := buildOverlay(b.req.FS, b.req.Root, dir); err != nil {
