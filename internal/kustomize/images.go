@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -16,6 +19,9 @@ var (
 	ErrInvalidTag = errors.New("not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
 	// ErrInvalidDigest: the digest is not sha256:<64 lower-case hex digits>.
 	ErrInvalidDigest = errors.New("not a valid image digest (sha256:<64 hex digits>)")
+	// ErrInvalidImage: the image name is empty or holds characters no image
+	// reference can (spaces, control characters, invalid UTF-8, '@').
+	ErrInvalidImage = errors.New("not a valid image name")
 	// ErrNotKustomization: the bytes are not a single YAML mapping whose
 	// images: field (if any) is a list of mappings.
 	ErrNotKustomization = errors.New("not an editable kustomization")
@@ -38,6 +44,23 @@ func ValidateTag(tag string) error {
 func ValidateDigest(digest string) error {
 	if !digestPattern.MatchString(digest) {
 		return fmt.Errorf("digest %q: %w", digest, ErrInvalidDigest)
+	}
+	return nil
+}
+
+// ValidateImageName accepts what an images: entry's name can match: a
+// reference without tag or digest. It is deliberately loose (kustomize
+// matches names literally) but refuses what cannot round-trip through YAML
+// or would never match an image.
+func ValidateImageName(name string) error {
+	ok := name != "" && utf8.ValidString(name) && !strings.ContainsRune(name, '@')
+	for _, r := range name {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r) {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("image %q: %w", name, ErrInvalidImage)
 	}
 	return nil
 }
@@ -136,8 +159,8 @@ func ReadImage(data []byte, name string) (img Image, ok bool, err error) {
 // pinned to the previous image. When the entry already pins exactly
 // tag@digest, SetImage returns data unchanged and a zero Change.
 func SetImage(data []byte, name, tag, digest string) ([]byte, Change, error) {
-	if name == "" {
-		return nil, Change{}, errors.New("image name is empty")
+	if err := ValidateImageName(name); err != nil {
+		return nil, Change{}, err
 	}
 	if err := ValidateTag(tag); err != nil {
 		return nil, Change{}, err
