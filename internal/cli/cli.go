@@ -68,8 +68,10 @@ func newRootCmd(deps Deps) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
 		newVersionCmd(deps),
+		newInitCmd(g),
+		newRenderCmd(g),
+		newBuildCmd(g),
 	)
-	_ = g
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -64,6 +64,12 @@ func (v *validator) line(path string) int {
 	return v.c.lines[""]
 }
 
+// explicit reports whether path was written in gen.yaml (not defaulted).
+func (v *validator) explicit(path string) bool {
+	_, ok := v.c.lines[path]
+	return ok
+}
+
 func (v *validator) errorf(path, format string, a ...any) {
 	v.errs = append(v.errs, &FieldError{File: v.c.file, Line: v.line(path), Field: path, Msg: fmt.Sprintf(format, a...)})
 }
@@ -117,7 +123,9 @@ func validate(c *Config) Errors {
 	}
 	v.safe("repo.targetRevision", c.Repo.TargetRevision)
 	v.label("argocd.namespace", c.ArgoCD.Namespace)
-	v.label("argocd.project", c.ArgoCD.Project)
+	if v.explicit("argocd.project") || len(c.Apps) == 0 || IsDNS1123Label(c.Apps[0].Name) {
+		v.label("argocd.project", c.ArgoCD.Project) // else defaulted from a bad app name, reported there
+	}
 	for i, cls := range c.Rollouts.NginxIngressClasses {
 		p := fmt.Sprintf("rollouts.nginxIngressClasses[%d]", i)
 		if v.required(p, cls) && !dns1123Subdomain.MatchString(cls) {
@@ -150,7 +158,9 @@ func validate(c *Config) Errors {
 			v.errorf(p+".name", "duplicate environment %q", e.Name)
 		}
 		seen[e.Name] = true
-		v.label(p+".namespace", e.Namespace)
+		if v.explicit(p+".namespace") || IsDNS1123Label(e.Name) {
+			v.label(p+".namespace", e.Namespace) // else defaulted from a bad name, reported there
+		}
 		if other, ok := namespaces[e.Namespace]; ok {
 			v.errorf(p+".namespace", "namespace %q is already used by environment %q; each environment needs its own", e.Namespace, other)
 		}
@@ -346,7 +356,8 @@ func (v *validator) environment(p string, e *Environment) {
 		} else if o.Replicas != nil {
 			// The app's own steps must still fit this environment's size.
 			for _, s := range steps {
-				if sc := s.SetCanaryScale; sc != nil && sc.Replicas != nil && *sc.Replicas > replicas {
+				// Steps above the app's own replicas are reported on the app.
+				if sc := s.SetCanaryScale; replicas >= 1 && sc != nil && sc.Replicas != nil && *sc.Replicas > replicas && *sc.Replicas <= app.Replicas {
 					v.errorf(op+".replicas", "%d is below the app's setCanaryScale replicas (%d); lower that step or override steps here", replicas, *sc.Replicas)
 				}
 			}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes gen in dir with test streams.
+func run(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(context.Background(), args, Deps{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Dir: dir})
+	return code, out.String(), errb.String()
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, _ := run(t, t.TempDir(), args...)
+		if code != 0 || out != "gen "+Version+"\n" {
+			t.Errorf("gen %v: code %d, out %q", args, code, out)
+		}
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bogus"}, `gen: unknown command "bogus" for "gen"`},
+		{[]string{"render", "--bogus"}, "gen: unknown flag: --bogus"},
+		{[]string{"render", "extra"}, `gen: unknown command "extra" for "gen render"`},
+		{[]string{"render"}, "gen: gen.yaml not found; run gen init to write one, or pass --config"},
+	} {
+		code, _, stderr := run(t, dir, tt.args...)
+		if code != ExitUsage || strings.TrimSpace(stderr) != tt.want {
+			t.Errorf("gen %v: code %d stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+func TestInitRefusesToOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := run(t, dir, "init"); code != 0 {
+		t.Fatalf("init: %d %s", code, stderr)
+	}
+	p := filepath.Join(dir, "gen.yaml")
+	if err := os.WriteFile(p, []byte("# mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, dir, "init")
+	if code != ExitUsage || !strings.Contains(stderr, "gen.yaml already exists; pass --force to overwrite it") {
+		t.Errorf("second init: %d %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "# mine\n" {
+		t.Errorf("init without --force changed gen.yaml")
+	}
+	if code, _, _ := run(t, dir, "init", "--force"); code != 0 {
+		t.Errorf("init --force: %d", code)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "rollouts-demo") {
+		t.Errorf("init --force did not write the demo")
+	}
+}
+
+func TestRenderCheckAndBuild(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "init")
+	if code, _, _ := run(t, dir, "render", "--check"); code != ExitFailed {
+		t.Errorf("check before render: %d, want 1", code)
+	}
+	if code, _, stderr := run(t, dir, "render"); code != 0 {
+		t.Fatalf("render: %d %s", code, stderr)
+	}
+	if code, out, stderr := run(t, dir, "render", "--check"); code != 0 || out != "" {
+		t.Errorf("check after render: %d %q %q", code, out, stderr)
+	}
+	p := filepath.Join(dir, "base/rollouts-demo/ingress.yaml")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, append(b, "# hand edit\n"...), 0o644)
+	code, out, _ := run(t, dir, "render", "--check")
+	if code != ExitFailed || out != "changed: base/rollouts-demo/ingress.yaml\n" {
+		t.Errorf("check after hand edit: %d %q", code, out)
+	}
+	if after, _ := os.ReadFile(p); !bytes.HasSuffix(after, []byte("# hand edit\n")) {
+		t.Error("render --check wrote files")
+	}
+
+	code, out, stderr := run(t, dir, "build", "--env", "staging")
+	if code != 0 || !strings.Contains(out, "namespace: rollouts-demo-staging") || strings.Contains(out, "rollouts-demo-dev") {
+		t.Errorf("build --env staging: %d %s %s", code, out, stderr)
+	}
+	code, _, stderr = run(t, dir, "build", "--env", "qa")
+	if code != ExitUsage || !strings.Contains(stderr, `--env "qa": no such environment in gen.yaml; environments: dev, staging, prod`) {
+		t.Errorf("build --env qa: %d %q", code, stderr)
+	}
+	code, _, stderr = run(t, dir, "build", "--out-dir", "out")
+	if code != 0 {
+		t.Fatalf("build --out-dir: %d %s", code, stderr)
+	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", env+"-rollouts-demo.yaml")); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestBadConfigWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "gen.yaml"), []byte("apiVersion: rolloutgen.dev/v1alpha1\nkind: GenConfig\nrepo: {url: x}\napps:\n  - name: web\n    image: r/web\n    tag: v1\n    replicaz: 2\n    ingress: {host: a.example.com}\nenvironments: [{name: dev}]\n"), 0o644)
+	code, _, stderr := run(t, dir, "render")
+	if code != ExitUsage || !strings.HasPrefix(stderr, "gen: gen.yaml:8: apps[0].replicaz: unknown field") {
+		t.Errorf("render with a bad gen.yaml: %d %q", code, stderr)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("a failed render wrote files: %v", entries)
+	}
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rolloutgen/rolloutgen/internal/render"
+)
+
+type renderOptions struct {
+	*globalOptions
+	check bool
+}
+
+func newRenderCmd(g *globalOptions) *cobra.Command {
+	o := &renderOptions{globalOptions: g}
+	c := &cobra.Command{
+		Use:   "render",
+		Short: "Render base/, overlays/ and argocd/ from gen.yaml",
+		Long: `Render the GitOps repository from gen.yaml: a kustomize base per app, an
+overlay per environment and app, and the Argo CD AppProject and
+Applications. gen render owns base/, overlays/ and argocd/: files there that
+gen.yaml no longer describes are removed. The images: entries of existing
+overlays belong to gen bump and are kept.
+
+With --check nothing is written: it lists each missing, changed or extra
+file and exits 1 when there is any.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRender(cmd.Context(), o) },
+	}
+	c.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 listing files that differ from gen.yaml")
+	return c
+}
+
+func runRender(_ context.Context, o *renderOptions) error {
+	cfg, root, err := o.loadConfig()
+	if err != nil {
+		return err
+	}
+	r, err := render.New()
+	if err != nil {
+		return err
+	}
+	files, err := r.Render(cfg, render.DirReader(root))
+	if err != nil {
+		return err
+	}
+	drift, err := render.Compare(root, files)
+	if err != nil {
+		return err
+	}
+	if o.check {
+		if drift.Empty() {
+			fmt.Fprintf(o.deps.Stderr, "%d files match gen.yaml\n", len(files))
+			return nil
+		}
+		for _, l := range drift.Lines() {
+			fmt.Fprintln(o.deps.Stdout, l)
+		}
+		fmt.Fprintf(o.deps.Stderr, "drift: the files above differ from gen.yaml; run gen render and commit the result\n")
+		return errSilentFailure
+	}
+	if err := render.Write(root, files, drift); err != nil {
+		return err
+	}
+	for _, l := range drift.Lines() {
+		fmt.Fprintln(o.deps.Stderr, l)
+	}
+	fmt.Fprintf(o.deps.Stderr, "rendered %d files (%d written, %d removed)\n", len(files), len(drift.Missing)+len(drift.Changed), len(drift.Extra))
+	return nil
+}

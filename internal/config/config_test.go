@@ -1,0 +1,169 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/templates"
+)
+
+func TestDemoConfigParses(t *testing.T) {
+	c, err := config.Parse("gen.yaml", templates.DemoConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := c.App("rollouts-demo")
+	if !ok {
+		t.Fatal("demo has no app rollouts-demo")
+	}
+	if a.Tag != "v2" || a.Replicas != 5 || a.ContainerPort != 8080 || a.ServicePort != 9999 ||
+		a.Labels["app"] != "argocd-demo" || a.Ingress.ClassName != "ack-nginx" ||
+		a.Canary.Header.Name != "X-Canary" || a.Canary.Header.Value != "iwantsit" {
+		t.Errorf("demo app differs from the seed: %+v", a)
+	}
+	if c.ArgoCD.Namespace != "argo" {
+		t.Errorf("argocd.namespace = %q, want argo (the seed's)", c.ArgoCD.Namespace)
+	}
+	var envs []string
+	for _, e := range c.Environments {
+		envs = append(envs, e.Name+"="+e.Namespace)
+		if r := c.Resolve(a, &e); r.Replicas != 5 || !strings.HasSuffix(r.Ingress.Host, ".example.com") {
+			t.Errorf("env %s: replicas %d host %q", e.Name, r.Replicas, r.Ingress.Host)
+		}
+	}
+	if got := strings.Join(envs, ","); got != "dev=rollouts-demo-dev,staging=rollouts-demo-staging,prod=rollouts-demo-prod" {
+		t.Errorf("environments = %s", got)
+	}
+	if got := strings.Join(c.Rollouts.NginxIngressClasses, ","); got != "ack-nginx" {
+		t.Errorf("nginxIngressClasses = %s", got)
+	}
+}
+
+// minimal is a small valid gen.yaml the error cases edit.
+const minimal = `apiVersion: rolloutgen.dev/v1alpha1
+kind: GenConfig
+repo:
+  url: https://git.example.com/x.git
+apps:
+  - name: web
+    image: registry.example.com/web
+    tag: v1
+    replicas: 3
+    ingress:
+      host: web.example.com
+    canary:
+      header: {name: X-Canary, value: yes-please}
+      steps:
+        - setCanaryScale: {replicas: 1}
+        - setWeight: 20
+        - pause: {duration: 5m}
+        - setWeight: 60
+environments:
+  - name: dev
+    apps:
+      web:
+        replicas: 2
+  - name: prod
+`
+
+func TestMinimalDefaults(t *testing.T) {
+	c, err := config.Parse("gen.yaml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &c.Apps[0]
+	if c.ArgoCD.Namespace != "argo" || c.ArgoCD.Project != "web" || c.Repo.TargetRevision != "main" {
+		t.Errorf("argocd/repo defaults: %+v %+v", c.ArgoCD, c.Repo)
+	}
+	if a.ContainerPort != 8080 || a.ServicePort != 80 || a.Labels["app"] != "web" || a.Ingress.ClassName != "nginx" || a.Ingress.Path != "/" {
+		t.Errorf("app defaults: %+v", a)
+	}
+	if c.Environments[1].Namespace != "prod" {
+		t.Errorf("namespace default = %q, want the environment name", c.Environments[1].Namespace)
+	}
+	if got := strings.Join(c.Rollouts.NginxIngressClasses, ","); got != "nginx" {
+		t.Errorf("nginxIngressClasses default = %s", got)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string // replaced once in minimal
+		want     string
+	}{
+		{"unknown field", "    replicas: 3\n", "    replicas: 3\n    replicaz: 4\n",
+			"gen.yaml:10: apps[0].replicaz: unknown field; known fields are name, image, tag, replicas, containerPort, servicePort, labels, ingress, canary, resources, readinessProbe"},
+		{"wrong type", "replicas: 3", `replicas: "five"`, `gen.yaml:9: apps[0].replicas: must be an integer, got string "five"`},
+		{"wrong header", "kind: GenConfig", "kind: Config", `gen.yaml:2: kind: must be "GenConfig", got "Config"`},
+		{"app name not DNS-1123", "name: web", "name: Web_App",
+			"gen.yaml:6: apps[0].name: \"Web_App\" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)\n" +
+				`gen.yaml:22: environments[0].apps.web: no app "web" in apps; known apps: Web_App`},
+		{"environment name not DNS-1123", "name: prod", "name: prod.eu",
+			`gen.yaml:24: environments[1].name: "prod.eu" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)`},
+		{"port out of range", "replicas: 3", "replicas: 3\n    containerPort: 70000", "gen.yaml:10: apps[0].containerPort: port 70000 is out of range 1..65535"},
+		{"service port zero", "replicas: 3", "replicas: 3\n    servicePort: -1", "gen.yaml:10: apps[0].servicePort: port -1 is out of range 1..65535"},
+		{"duplicate app", "environments:", "  - name: web\n    image: registry.example.com/web\n    tag: v1\n    ingress: {host: w.example.com}\nenvironments:",
+			`gen.yaml:19: apps[1].name: duplicate app "web"`},
+		{"duplicate environment", "  - name: prod\n", "  - name: dev\n    namespace: dev2\n", `gen.yaml:24: environments[1].name: duplicate environment "dev"`},
+		{"weight above 100", "setWeight: 60", "setWeight: 160", "gen.yaml:18: apps[0].canary.steps[3].setWeight: weight 160 is outside 1..100"},
+		{"weight zero", "setWeight: 20", "setWeight: 0", "gen.yaml:16: apps[0].canary.steps[1].setWeight: weight 0 is outside 1..100"},
+		{"weights not increasing", "setWeight: 60", "setWeight: 10", "gen.yaml:18: apps[0].canary.steps[3].setWeight: weight 10 must be greater than the previous weight 20"},
+		{"canary scale above replicas", "setCanaryScale: {replicas: 1}", "setCanaryScale: {replicas: 4}",
+			"gen.yaml:15: apps[0].canary.steps[0].setCanaryScale.replicas: 4 is above the Rollout's replicas (3)"},
+		{"canary scale above environment replicas", "replicas: 2", "replicas: 0",
+			"gen.yaml:23: environments[0].apps.web.replicas: must be at least 1, got 0"},
+		{"environment replicas below canary scale", "setCanaryScale: {replicas: 1}", "setCanaryScale: {replicas: 3}",
+			"gen.yaml:23: environments[0].apps.web.replicas: 2 is below the app's setCanaryScale replicas (3); lower that step or override steps here"},
+		{"header not a token", "name: X-Canary", `name: "X Canary"`, `gen.yaml:13: apps[0].canary.header.name: "X Canary" is not an HTTP header name (RFC 9110 token)`},
+		{"header with colon", "name: X-Canary", `name: "X-Canary:"`, `gen.yaml:13: apps[0].canary.header.name: "X-Canary:" is not an HTTP header name (RFC 9110 token)`},
+		{"newline in value", "value: yes-please", `value: "yes\nplease"`,
+			`gen.yaml:13: apps[0].canary.header.value: contains the control character '\n'; values must be a single line of printable text`},
+		{"newline in url", "url: https://git.example.com/x.git", `url: "https://git.example.com/x.git\nkind: Secret"`,
+			`gen.yaml:4: repo.url: contains the control character '\n'; values must be a single line of printable text`},
+		{"tab in host", "host: web.example.com", `host: "web.example.com\t"`,
+			`gen.yaml:11: apps[0].ingress.host: contains the control character '\t'; values must be a single line of printable text`},
+		{"bad tag", "tag: v1", `tag: "v1:latest"`, `gen.yaml:8: apps[0].tag: "v1:latest" is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`},
+		{"image with tag", "image: registry.example.com/web", "image: registry.example.com/web:v1",
+			`gen.yaml:7: apps[0].image: "registry.example.com/web:v1" is not an image repository (no tag or digest; lower-case path components)`},
+		{"unknown app in environment", "      web:\n", "      api:\n", `gen.yaml:22: environments[0].apps.api: no app "api" in apps; known apps: web`},
+		{"bad pause", "duration: 5m", "duration: five", `gen.yaml:17: apps[0].canary.steps[2].pause.duration: "five" is not a duration (e.g. 30s, 5m, 1h)`},
+		{"two fields in a step", "- setWeight: 20", "- {setWeight: 20, pause: {}}", "gen.yaml:16: apps[0].canary.steps[1]: must set exactly one of setCanaryScale, setWeight, pause"},
+		{"bad quantity", "replicas: 3", "replicas: 3\n    resources: {limits: {memory: lots}}",
+			`gen.yaml:10: apps[0].resources.limits.memory: "lots" is not a Kubernetes quantity (e.g. 100m, 128Mi)`},
+		{"no environments", "environments:\n  - name: dev\n    apps:\n      web:\n        replicas: 2\n  - name: prod\n", "environments: []\n",
+			"gen.yaml:19: environments: at least one environment is required"},
+		{"missing host", "      host: web.example.com\n", "      path: /\n", "gen.yaml:10: apps[0].ingress.host: is required"},
+		{"set twice", "    tag: v1\n", "    tag: v1\n    tag: v2\n", "gen.yaml:9: apps[0].tag: set twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(minimal, tt.old) {
+				t.Fatalf("test edits %q, which is not in the minimal config", tt.old)
+			}
+			in := strings.Replace(minimal, tt.old, tt.new, 1)
+			_, err := config.Parse("gen.yaml", []byte(in))
+			if err == nil {
+				t.Fatalf("no error; want %s", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSyntaxErrorNamesLine(t *testing.T) {
+	_, err := config.Parse("gen.yaml", []byte("apiVersion: x\nkind: [\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "gen.yaml:") {
+		t.Fatalf("err = %v, want a gen.yaml:LINE prefix", err)
+	}
+}
+
+func TestEmptyFile(t *testing.T) {
+	_, err := config.Parse("gen.yaml", nil)
+	if err == nil || err.Error() != "gen.yaml: file is empty; run gen init to write one" {
+		t.Fatalf("err = %v", err)
+	}
+}

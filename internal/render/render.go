@@ -1,0 +1,202 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"text/template"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/templates"
+)
+
+// File is one rendered file, at a slash-separated path relative to the
+// repository root.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Owned are the top-level directories gen render owns: files under them
+// that it no longer renders are removed, and --check reports them.
+var owned = []string{"base", "overlays", "argocd"}
+
+// Owned lists the directories gen render owns.
+func Owned() []string { return append([]string(nil), owned...) }
+
+// ReadFunc reads a file of the current repository by its slash path; it
+// returns an error wrapping fs.ErrNotExist for a missing file.
+type ReadFunc func(path string) ([]byte, error)
+
+// Renderer renders with one parsed template set.
+type Renderer struct {
+	tmpl *template.Template
+}
+
+// New parses the embedded templates.
+func New() (*Renderer, error) {
+	t, err := template.New("").Option("missingkey=error").ParseFS(templates.FS, "*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	return &Renderer{tmpl: t}, nil
+}
+
+// Render returns every file for cfg, sorted by path. read gives the
+// current overlays, whose images: entries are kept as they are (they
+// belong to gen bump). Every file is parsed back before it is returned.
+func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
+	var files []File
+	add := func(p, tmpl string, data any) error {
+		var b bytes.Buffer
+		if err := r.tmpl.ExecuteTemplate(&b, tmpl, data); err != nil {
+			return fmt.Errorf("render %s: %w", p, err)
+		}
+		if _, err := yaml.Parse(b.String()); err != nil {
+			return fmt.Errorf("render %s: output does not parse back: %w", p, err)
+		}
+		files = append(files, File{Path: p, Data: b.Bytes()})
+		return nil
+	}
+	for i := range cfg.Apps {
+		a := &cfg.Apps[i]
+		dir := config.BaseDir(a.Name)
+		d := newAppData(a)
+		if err := add(dir+"/rollout.yaml", "rollout.yaml.tmpl", d); err != nil {
+			return nil, err
+		}
+		stable, canary := d, d
+		stable.ServiceName, stable.Role = d.StableService, "stable"
+		canary.ServiceName, canary.Role = d.CanaryService, "canary"
+		if err := add(dir+"/service-stable.yaml", "service.yaml.tmpl", stable); err != nil {
+			return nil, err
+		}
+		if err := add(dir+"/service-canary.yaml", "service.yaml.tmpl", canary); err != nil {
+			return nil, err
+		}
+		if err := add(dir+"/ingress.yaml", "ingress.yaml.tmpl", d); err != nil {
+			return nil, err
+		}
+		if err := add(dir+"/kustomization.yaml", "base-kustomization.yaml.tmpl", d); err != nil {
+			return nil, err
+		}
+	}
+	for i := range cfg.Environments {
+		e := &cfg.Environments[i]
+		for j := range cfg.Apps {
+			a := &cfg.Apps[j]
+			p := config.OverlayDir(e.Name, a.Name) + "/kustomization.yaml"
+			if err := add(p, "overlay-kustomization.yaml.tmpl", newOverlayData(a, cfg.Resolve(a, e))); err != nil {
+				return nil, err
+			}
+			f := &files[len(files)-1]
+			kept, err := keepImages(f.Data, read, p)
+			if err != nil {
+				return nil, err
+			}
+			f.Data = kept
+		}
+	}
+	if err := r.renderArgoCD(cfg, add); err != nil {
+		return nil, err
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, data any) error) error {
+	base := argoData{
+		Project:        cfg.ArgoCD.Project,
+		ArgoNamespace:  cfg.ArgoCD.Namespace,
+		RepoURL:        quote(cfg.Repo.URL),
+		TargetRevision: quote(cfg.Repo.TargetRevision),
+	}
+	proj := base
+	proj.Description = describeProject(cfg)
+	for _, e := range cfg.Environments {
+		proj.Namespaces = append(proj.Namespaces, e.Namespace)
+	}
+	// The root app-of-apps deploys Applications and the AppProject into
+	// Argo CD's own namespace.
+	proj.Namespaces = append(proj.Namespaces, cfg.ArgoCD.Namespace)
+	if err := add("argocd/project.yaml", "appproject.yaml.tmpl", proj); err != nil {
+		return err
+	}
+	root := base
+	root.Name = rootApplicationName(cfg.ArgoCD.Project)
+	root.Path = quote("argocd")
+	root.Recurse = true
+	root.Namespace = cfg.ArgoCD.Namespace
+	if err := add("argocd/root.yaml", "application.yaml.tmpl", root); err != nil {
+		return err
+	}
+	for _, e := range cfg.Environments {
+		for _, a := range cfg.Apps {
+			app := base
+			app.Name = applicationName(a.Name, e.Name)
+			app.Path = quote(config.OverlayDir(e.Name, a.Name))
+			app.Namespace = e.Namespace
+			app.CreateNamespace = true
+			if err := add("argocd/apps/"+app.Name+".yaml", "application.yaml.tmpl", app); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keepImages replaces the images: entries of a freshly rendered overlay
+// with those of the overlay already on disk, and formats the file the way
+// kyaml (and so gen bump) writes it, so that a render after a bump is a
+// no-op.
+func keepImages(rendered []byte, read ReadFunc, p string) ([]byte, error) {
+	node, err := yaml.Parse(string(rendered))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", p, err)
+	}
+	if read != nil {
+		current, err := read(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		default:
+			old, err := yaml.Parse(string(current))
+			if err != nil {
+				return nil, fmt.Errorf("%s: cannot keep its images: entry, the file does not parse: %w", p, err)
+			}
+			images, err := old.Pipe(yaml.Lookup("images"))
+			if err != nil {
+				return nil, fmt.Errorf("%s: images: %w", p, err)
+			}
+			if images != nil {
+				if err := node.PipeE(yaml.SetField("images", images)); err != nil {
+					return nil, fmt.Errorf("render %s: %w", p, err)
+				}
+			}
+		}
+	}
+	out, err := node.String()
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", p, err)
+	}
+	return []byte(out), nil
+}
+
+func sortFiles(files []File) {
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+}
+
+// isOwned reports whether p lies under a directory gen render owns.
+func isOwned(p string) bool {
+	for _, o := range owned {
+		if p == o || len(p) > len(o) && p[:len(o)+1] == o+"/" {
+			return true
+		}
+	}
+	return false
+}
