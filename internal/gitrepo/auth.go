@@ -69,6 +69,7 @@ type Endpoint struct {
 	// URL is the remote without userinfo secrets; it is what go-git dials
 	// and what messages show.
 	URL     string
+	proto   string
 	auth    transport.AuthMethod
 	secrets secrets
 	closers []func() error
@@ -78,10 +79,10 @@ type Endpoint struct {
 func (e *Endpoint) Auth() transport.AuthMethod { return e.auth }
 
 // Redact removes this endpoint's credentials from s.
-func (e *Endpoint) Redact(s string) string { return e.secrets.redact(RedactURL(s)) }
+func (e Endpoint) Redact(s string) string { return e.secrets.redact(RedactURL(s)) }
 
 // String is the URL safe to print.
-func (e *Endpoint) String() string { return e.Redact(e.URL) }
+func (e Endpoint) String() string { return e.Redact(e.URL) }
 
 // Close releases resources held for authentication (the agent socket).
 func (e *Endpoint) Close() error {
@@ -100,11 +101,40 @@ func (e *Endpoint) wrapErr(op string, err error) error {
 		return nil
 	}
 	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) || isSSHAuthFailure(err) {
-		err = fmt.Errorf("%w (credentials come from the URL, %s, %s/%s, --ssh-key, %s or %s): %w",
-			ErrAuth, EnvToken, EnvUsername, EnvPassword, EnvSSHKey, EnvSSHAuthSock, err)
+		err = e.authError(err)
 	}
 	return e.secrets.wrap(fmt.Errorf("%s %s: %w", op, e.String(), err))
 }
+
+// authError says the credentials were refused or missing and where gen
+// looks for them; it answers errors.Is for ErrAuth and for go-git's cause.
+type authError struct {
+	msg   string
+	cause error
+}
+
+func (e *authError) Error() string        { return e.msg }
+func (e *authError) Is(target error) bool { return target == ErrAuth || errors.Is(e.cause, target) }
+
+func (e *Endpoint) authError(cause error) error {
+	if e.proto == "ssh" {
+		return &authError{cause: cause, msg: fmt.Sprintf("%v: %v (the key comes from --ssh-key, %s, or the agent at %s)",
+			ErrAuth, strings.TrimSpace(cause.Error()), EnvSSHKey, EnvSSHAuthSock)}
+	}
+	what := "the remote refused the credentials"
+	if e.auth == nil {
+		what = "the remote wants credentials and none were given"
+	}
+	return &authError{cause: cause, msg: fmt.Sprintf("%v: %s (credentials come from the URL, %s, or %s and %s)",
+		ErrAuth, what, EnvToken, EnvUsername, EnvPassword)}
+}
+
+// Format prints the endpoint as its redacted URL whatever the verb, so
+// that no %+v of a struct holding it can print the secrets it keeps.
+func (e Endpoint) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, e.String()) }
+
+// GoString keeps %#v from printing the secrets too.
+func (e Endpoint) GoString() string { return e.String() }
 
 func isSSHAuthFailure(err error) bool {
 	return strings.Contains(err.Error(), "ssh: handshake failed: ssh: unable to authenticate")
@@ -123,7 +153,7 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("remote %s: %w", RedactURL(rawURL), err)
 	}
-	e := &Endpoint{}
+	e := &Endpoint{proto: ep.Protocol}
 	e.secrets.add(ep.Password)
 	switch ep.Protocol {
 	case "http", "https":

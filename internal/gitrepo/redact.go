@@ -95,7 +95,9 @@ func (s secrets) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: s.redact(err.Error()), inner: err}
+	// go-git ends some messages with a newline or a dangling ": ".
+	msg := strings.TrimRight(s.redact(err.Error()), " :\n")
+	return &redactedError{msg: msg, inner: err}
 }
 
 type redactedError struct {
