@@ -2,6 +2,7 @@ package gittest
 
 import (
 	"crypto/subtle"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -47,8 +48,7 @@ func (a HTTPAuth) check(r *http.Request) string {
 
 // HTTPServer serves Root's repositories with the real git http-backend.
 type HTTPServer struct {
-	srv *httptest.Server
-	// Requests counts the requests that reached the backend.
+	srv  *httptest.Server
 	Root string
 }
 
@@ -76,6 +76,9 @@ func NewHTTPServer(t testing.TB, remote *Remote, auth HTTPAuth) *HTTPServer {
 		cgiH := &cgi.Handler{
 			Path: backend,
 			Root: "/",
+			// receive-pack's messages reach the client in the protocol; a
+			// copy on the test's stderr would only be noise.
+			Stderr: io.Discard,
 			Env: []string{
 				"GIT_PROJECT_ROOT=" + remote.Root,
 				"GIT_HTTP_EXPORT_ALL=1",
