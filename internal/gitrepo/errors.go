@@ -22,3 +22,12 @@ var (
 	// ref is untouched and the caller may retry from the new head.
 	ErrRefMoved = errors.New("branch moved while committing; nothing was overwritten, retry")
 )
+
+// More outcomes callers branch on.
+var (
+	// ErrIndexLocked: another git process holds index.lock.
+	ErrIndexLocked = errors.New("index is locked by another git process; retry, or remove the stale lock file if no git process is running")
+	// ErrNoChange: the content equals what HEAD already has; there is
+	// nothing to commit.
+	ErrNoChange = errors.New("content is unchanged; nothing to commit")
+)

@@ -100,3 +100,11 @@ func (g *gitRepo) commitFiles(msg string, files map[string]string) {
 	g.git("add", "-A")
 	g.git("commit", "-q", "-m", msg)
 }
+
+func (g *gitRepo) gitEnvErr(env []string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = g.dir
+	cmd.Env = append(gitEnv(g.home), env...)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimRight(string(out), "\n"), err
+}
