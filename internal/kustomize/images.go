@@ -190,6 +190,14 @@ func SetImage(data []byte, name, tag, digest string) ([]byte, Change, error) {
 	if err != nil {
 		return nil, Change{}, err
 	}
+	// Whatever the path taken, the bytes must read back as the edited
+	// document: yaml.v3 cannot re-encode every input faithfully (a null
+	// mapping key becomes ''), and such a file is refused, not changed.
+	check, err := parseKustomization(out)
+	budget := 1 << 16
+	if err != nil || !sameNode(check.YNode(), root.YNode(), &budget) {
+		return nil, Change{}, fmt.Errorf("the file cannot be re-encoded without changing more than the images: entry: %w", ErrNotKustomization)
+	}
 	return out, Change{Image: name, Old: old.Version, New: want}, nil
 }
 
@@ -427,4 +435,32 @@ func readEntry(e *yaml.RNode, i int) (Image, error) {
 		}
 	}
 	return img, nil
+}
+
+// sameNode reports whether x and y are the same YAML data: kinds, resolved
+// tags and values, aliases followed; style, comments and positions aside.
+// budget bounds the nodes visited (aliases can multiply them).
+func sameNode(x, y *yaml.Node, budget *int) bool {
+	*budget--
+	if *budget < 0 {
+		return false
+	}
+	for x.Kind == yaml.AliasNode && x.Alias != nil {
+		x = x.Alias
+	}
+	for y.Kind == yaml.AliasNode && y.Alias != nil {
+		y = y.Alias
+	}
+	if x.Kind != y.Kind || len(x.Content) != len(y.Content) {
+		return false
+	}
+	if x.Kind == yaml.ScalarNode && (x.ShortTag() != y.ShortTag() || x.Value != y.Value) {
+		return false
+	}
+	for i := range x.Content {
+		if !sameNode(x.Content[i], y.Content[i], budget) {
+			return false
+		}
+	}
+	return true
 }
