@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 )
@@ -92,7 +93,7 @@ func runBuild(_ context.Context, o *buildOptions) error {
 		}
 		if o.outDir != "" {
 			p := filepath.Join(o.path(o.outDir), ov.Env+"-"+ov.App+".yaml")
-			if err := writeFileAtomic(p, out); err != nil {
+			if err := atomicfile.Write(p, out, 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(o.deps.Stderr, "wrote %s\n", p)

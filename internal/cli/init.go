@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/templates"
 )
@@ -44,7 +45,7 @@ func runInit(_ context.Context, o *initOptions) error {
 	if _, err := config.Parse(config.FileName, data); err != nil {
 		return fmt.Errorf("built-in demo config is invalid: %w", err)
 	}
-	if err := writeFileAtomic(p, data); err != nil {
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.deps.Stderr, "wrote %s\n", o.configPath)

@@ -3,12 +3,13 @@ package render
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 )
 
 // DirReader reads rendered paths from the repository at root.
@@ -112,7 +113,7 @@ func Write(root string, files []File, d Drift) error {
 		byPath[f.Path] = f.Data
 	}
 	for _, p := range append(append([]string(nil), d.Missing...), d.Changed...) {
-		if err := writeAtomic(filepath.Join(root, filepath.FromSlash(p)), byPath[p]); err != nil {
+		if err := atomicfile.Write(filepath.Join(root, filepath.FromSlash(p)), byPath[p], 0o644); err != nil {
 			return err
 		}
 	}
@@ -133,28 +134,4 @@ func removeEmptyParents(root, dir string) {
 		}
 		dir = filepath.Dir(dir)
 	}
-}
-
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -25,9 +25,6 @@ type File struct {
 // that it no longer renders are removed, and --check reports them.
 var owned = []string{"base", "overlays", "argocd"}
 
-// Owned lists the directories gen render owns.
-func Owned() []string { return append([]string(nil), owned...) }
-
 // ReadFunc reads a file of the current repository by its slash path; it
 // returns an error wrapping fs.ErrNotExist for a missing file.
 type ReadFunc func(path string) ([]byte, error)
@@ -189,14 +186,4 @@ func keepImages(rendered []byte, read ReadFunc, p string) ([]byte, error) {
 
 func sortFiles(files []File) {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-}
-
-// isOwned reports whether p lies under a directory gen render owns.
-func isOwned(p string) bool {
-	for _, o := range owned {
-		if p == o || len(p) > len(o) && p[:len(o)+1] == o+"/" {
-			return true
-		}
-	}
-	return false
 }
