@@ -9,6 +9,11 @@
 #   hack/bench-bump.sh                 # 200 and 5000 apps, 15 rounds
 #   APPS="5000" ROUNDS=9 hack/bench-bump.sh
 #
+# Remote mode has its own figure: `gen bump --repo-url` (shallow clone in
+# memory, no checkout, push) against git clone --depth 1 --single-branch
+# --sparse + sparse-checkout add + sed + commit + push, both over file://
+# to a bare copy of the same repository (REMOTE_ROUNDS, default 7; 0 skips).
+#
 # Called by hack/bench.sh (make bench). GEN is the binary (default bin/gen,
 # built by make); repositories are cached in $CACHE between runs (the
 # 5,000-app one takes about two minutes to generate).
@@ -18,6 +23,7 @@ cd "$(dirname "$0")/.."
 GEN=${GEN:-bin/gen}
 APPS=${APPS:-"200 5000"}
 ROUNDS=${ROUNDS:-15}
+REMOTE_ROUNDS=${REMOTE_ROUNDS:-7}
 COMMITS=${COMMITS:-2000}
 CACHE=${CACHE:-${TMPDIR:-/tmp}/rolloutgen-bench-bump}
 TIME=/usr/bin/time
@@ -88,4 +94,34 @@ for apps in $APPS; do
 	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
 		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
 	rm -f "$a" "$b"
+
+	((REMOTE_ROUNDS > 0)) || continue
+	bare="$CACHE/remote-$apps-$COMMITS.git"
+	[ -d "$bare" ] || git clone -q --bare "$repo" "$bare"
+	url="file://$bare"
+	scratch=$(mktemp -d)
+	a=$(mktemp) b=$(mktemp)
+	run_gen_remote() { pick; (cd "$scratch" && measure "$1" "$GEN" bump --repo-url "$url" --path "$dir" --tag "$tag"); }
+	run_git_remote() {
+		pick
+		(cd "$scratch" && measure "$1" sh -c 'set -e; d=$(mktemp -d "$PWD/c.XXXXXX")
+			git clone -q --depth 1 --single-branch --sparse "$1" "$d"
+			cd "$d"; git sparse-checkout add "$2"
+			sed -i "s/^  newTag: [^ ]*/  newTag: $3/" "$2/kustomization.yaml"
+			git commit -q -am "bump $2 to $3"; git push -q origin HEAD
+			cd ..; rm -rf "$d"' sh "$url" "$dir" "$tag")
+	}
+	load0=$(loadavg)
+	run_gen_remote /dev/null; run_git_remote /dev/null
+	for ((i = 0; i < REMOTE_ROUNDS; i++)); do
+		if ((i % 2 == 0)); then run_gen_remote "$a"; run_git_remote "$b"; else run_git_remote "$b"; run_gen_remote "$a"; fi
+	done
+	load1=$(loadavg)
+	ma=$(median_s "$a") mb=$(median_s "$b")
+	echo "remote mode over file://, $apps apps ($files files), $REMOTE_ROUNDS rounds each, interleaved"
+	printf '  gen bump --repo-url (clone in memory, build, push) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
+	printf '  git clone --depth 1 --sparse + commit + push        median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
+	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
+		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+	rm -rf "$a" "$b" "$scratch"
 done
