@@ -221,3 +221,37 @@ func TestBumpRace(t *testing.T) {
 	remote.Fsck(t)
 	t.Logf("max attempts of one process: %d", maxAttempts)
 }
+
+func TestBumpOverSSH(t *testing.T) {
+	remote := gittest.NewRemote(t, plainRepo)
+	key := gittest.NewKey(t, "")
+	srv := gittest.NewSSHServer(t, remote, key.Public)
+	work := t.TempDir()
+	args := []string{"bump", "--repo-url", srv.URL(remote.Name), "--path", "deploy/prod", "--image", "example.com/app", "--ssh-known-hosts", srv.KnownHosts}
+
+	// Key file.
+	code, _, stderr := gen(t, remote.Home, work, nil, append(args, "--tag", "4.0.0", "--ssh-key", key.File)...)
+	if code != 0 {
+		t.Fatalf("key file: exit %d\n%s", code, stderr)
+	}
+	// Agent.
+	sock := gittest.NewAgent(t, key.Priv)
+	code, _, stderr = gen(t, remote.Home, work, []string{"SSH_AUTH_SOCK=" + sock}, append(args, "--tag", "4.0.1")...)
+	if code != 0 {
+		t.Fatalf("agent: exit %d\n%s", code, stderr)
+	}
+	if got := remote.Show(t, "deploy/prod/kustomization.yaml"); got+"\n" != prodOverlay("4.0.1") {
+		t.Errorf("remote file:\n%s", got)
+	}
+	// A key the server does not accept: a clear error, nothing pushed.
+	head := remote.Git(t, "rev-parse", "main")
+	other := gittest.NewKey(t, "")
+	code, _, stderr = gen(t, remote.Home, work, nil, append(args, "--tag", "4.0.2", "--ssh-key", other.File)...)
+	if code == 0 || !strings.Contains(stderr, "authentication") {
+		t.Errorf("wrong key: exit %d, %q", code, stderr)
+	}
+	if remote.Git(t, "rev-parse", "main") != head {
+		t.Error("a refused bump changed the remote")
+	}
+	remote.Fsck(t)
+}
