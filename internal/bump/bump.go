@@ -145,6 +145,9 @@ type Bumper struct {
 	Root string
 	// Log receives one line per action.
 	Log io.Writer
+	// KeepsCommits: Repo is a checkout where a commit outlives a failed
+	// push (not an in-memory clone); errors then say so.
+	KeepsCommits bool
 }
 
 func (b Bumper) logf(format string, a ...any) {
@@ -244,6 +247,11 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	pr, err := b.Pusher.Push(ctx, commit, file, meta, reapply)
 	res.Attempts = pr.Attempts
 	if err != nil {
+		if commit.Hash != "" && b.KeepsCommits {
+			// Like git commit && git push: the commit stays; running the
+			// same bump with --push again pushes it.
+			return res, fmt.Errorf("committed %s on %s but did not push it: %w", short(commit.Hash), commit.Branch, err)
+		}
 		return res, err
 	}
 	res.Pushed = pr.Pushed

@@ -136,7 +136,7 @@ func parseIdentity(s string) (name, email string, err error) {
 	return a.Name, a.Address, nil
 }
 
-func runBump(ctx context.Context, o *bumpOptions) error {
+func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -146,7 +146,6 @@ func runBump(ctx context.Context, o *bumpOptions) error {
 	var (
 		target bump.Target
 		repo   *gitrepo.Repo
-		err    error
 	)
 	if o.path != "" {
 		dir := o.globalOptions.path(o.path)
@@ -190,13 +189,17 @@ func runBump(ctx context.Context, o *bumpOptions) error {
 		FS:   filesys.MakeFsOnDisk(),
 		Root: repo.Root(),
 		Log:  o.deps.Stderr,
+
+		KeepsCommits: true,
 	}
 	if o.push && !o.dryRun {
-		p, closeFn, err := o.localPusher(repo, branch)
+		p, err := o.localPusher(repo, branch)
 		if err != nil {
 			return err
 		}
-		defer closeFn()
+		defer p.ep.Close()
+		// Whatever goes wrong, no credential reaches the output.
+		defer func() { err = redacted(p.ep, err) }()
 		b.Pusher = p
 	}
 	res, err := b.Run(ctx, req)

@@ -90,30 +90,29 @@ func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.
 }
 
 // localPusher pushes the checkout's branch to --remote.
-func (o *bumpOptions) localPusher(repo *gitrepo.Repo, branch string) (bump.Pusher, func(), error) {
+func (o *bumpOptions) localPusher(repo *gitrepo.Repo, branch string) (pusher, error) {
 	g, err := git.PlainOpenWithOptions(repo.Root(), &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 	if err != nil {
-		return nil, nil, fmt.Errorf("open %s for push: %w", repo.Root(), err)
+		return pusher{}, fmt.Errorf("open %s for push: %w", repo.Root(), err)
 	}
 	rc, err := g.Remote(o.remote)
 	if err != nil || len(rc.Config().URLs) == 0 {
-		return nil, nil, usagef("--remote %q: no such remote in %s", o.remote, repo.Root())
+		return pusher{}, usagef("--remote %q: no such remote in %s", o.remote, repo.Root())
 	}
 	ep, err := gitrepo.ResolveEndpoint(rc.Config().URLs[0], o.authOptions())
 	if err != nil {
-		return nil, nil, err
+		return pusher{}, usageErr(fmt.Errorf("--remote %q: %w", o.remote, err))
 	}
 	_, head, err := repo.Head()
 	if err != nil {
 		ep.Close()
-		return nil, nil, err
+		return pusher{}, err
 	}
 	remoteBranch := o.branch
 	if remoteBranch == "" {
 		remoteBranch = branch
 	}
-	p := pusher{storer: g.Storer, ep: ep, remote: o.remote, branch: remoteBranch, head: head, maxAttempts: o.maxAttempts, log: o.deps.Stderr}
-	return p, func() { ep.Close() }, nil
+	return pusher{storer: g.Storer, ep: ep, remote: o.remote, branch: remoteBranch, head: head, maxAttempts: o.maxAttempts, log: o.deps.Stderr}, nil
 }
 
 func (o *bumpOptions) authOptions() gitrepo.AuthOptions {

@@ -119,6 +119,21 @@ func TestBumpLocalPushOverHTTP(t *testing.T) {
 	if local, rem := gittest.Git(t, remote.Home, dir, "rev-parse", "HEAD"), remote.Git(t, "rev-parse", "main"); local != rem {
 		t.Errorf("local %s, remote %s", local, rem)
 	}
+	// The token in origin's URL, as some CI checkouts leave it; then a
+	// wrong one.
+	withToken := strings.Replace(srv.URL(remote.Name), "http://", "http://x-access-token:"+secretToken+"@", 1)
+	gittest.Git(t, remote.Home, dir, "remote", "set-url", "origin", withToken)
+	code, stdout, stderr = gen(t, remote.Home, dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/sidecar", "--tag", "1.2", "--push", "-o", "json")
+	assertNoSecret(t, stdout, stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	gittest.Git(t, remote.Home, dir, "remote", "set-url", "origin", strings.Replace(withToken, secretToken, secretToken+"-wrong", 1))
+	code, stdout, stderr = gen(t, remote.Home, dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/sidecar", "--tag", "1.3", "--push", "-o", "json")
+	assertNoSecret(t, stdout, stderr)
+	if code == 0 || !strings.Contains(stderr, "authentication") || !strings.Contains(stderr, "did not push") {
+		t.Errorf("wrong token: exit %d, %q", code, stderr)
+	}
 }
 
 // Race: 16 gen processes push at once to one remote, from separate clones
