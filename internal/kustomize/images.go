@@ -330,6 +330,12 @@ func parseKustomization(data []byte) (*yaml.RNode, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, fmt.Errorf("empty document: %w", ErrNotKustomization)
 	}
+	// Decoding to values catches what a node tree lets through and
+	// kustomize would reject (duplicate keys, excessive aliasing).
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotKustomization, err)
+	}
 	root := yaml.NewRNode(&doc)
 	if err := checkRoot(root); err != nil {
 		return nil, err
