@@ -162,3 +162,41 @@ func TestPushLocalUnpushedCommitsNotRewritten(t *testing.T) {
 		t.Fatalf("res %+v err %v; want one final non-fast-forward", res, err)
 	}
 }
+
+// TestPushLocalShallowClone: CI checkouts are usually depth 1
+// (actions/checkout's default); a re-applied push must work there too and
+// leave a repository git fsck accepts.
+func TestPushLocalShallowClone(t *testing.T) {
+	r := gittest.NewRemote(t, seedFiles())
+	r.Commit(t, "second", map[string]string{"README.md": "two\n"})
+	dir := filepath.Join(t.TempDir(), "shallow")
+	gittest.Git(t, r.Home, t.TempDir(), "clone", "-q", "--depth", "1", r.FileURL(), dir)
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := testCommitMeta("bump app1 to v2")
+	if _, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	r.Commit(t, "third", map[string]string{"README.md": "three\n"})
+	url, _ := repo.RemoteURL("origin")
+	res, err := repo.PushLocal(context.Background(), LocalPushRequest{
+		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(&sleeps{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pushed || !res.Reapplied || res.Attempts != 2 {
+		t.Errorf("result %+v", res)
+	}
+	if got := gittest.Git(t, r.Home, dir, "status", "--porcelain"); got != "" {
+		t.Errorf("status = %q", got)
+	}
+	if got := gittest.Git(t, r.Home, dir, "show", "HEAD:README.md"); got != "three" {
+		t.Errorf("HEAD README = %q", got)
+	}
+	gittest.Git(t, r.Home, dir, "fsck", "--strict", "--no-progress")
+	r.Fsck(t)
+	assertLinear(t, r, 4)
+}
