@@ -160,6 +160,9 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 		// A user in an HTTPS URL may be the token itself.
 		e.secrets.add(ep.User)
 		e.auth, err = httpAuth(ep, getenv, &e.secrets)
+		if err == nil && e.auth != nil && ep.Protocol == "http" && !isLoopback(ep.Host) {
+			err = fmt.Errorf("refusing to send credentials over plain http to %q; use https", ep.Host)
+		}
 		ep.User, ep.Password = "", ""
 		e.URL = ep.String()
 	case "ssh":
@@ -173,6 +176,16 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 		return nil, e.secrets.wrap(fmt.Errorf("remote %s: %w", e.String(), err))
 	}
 	return e, nil
+}
+
+// isLoopback is true for hosts that never leave the machine, where plain
+// http is as private as a pipe (the tests' servers, a local mirror).
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sshURL keeps an scp-like URL as the user wrote it (it has no password

@@ -189,7 +189,7 @@ func Push(ctx context.Context, req PushRequest) (PushResult, error) {
 		}
 		next, changed, err := req.Reapply(ctx, head)
 		if err != nil {
-			return res, fmt.Errorf("push %s %s: re-apply on %s: %w", req.Remote, req.Branch, head.Hash, err)
+			return res, req.Remote.secrets.wrap(fmt.Errorf("push %s %s: re-apply on %s: %w", req.Remote, req.Branch, head.Hash, err))
 		}
 		res.Reapplied = true
 		if !changed {

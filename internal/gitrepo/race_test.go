@@ -19,9 +19,6 @@ import (
 // must stay linear, and the contended overlay must end on a tag that was
 // asked for.
 func TestPushRace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("race of 16 pushers skipped in -short")
-	}
 	const workers, distinct = 16, 10
 	files := seedFiles()
 	for i := range distinct {

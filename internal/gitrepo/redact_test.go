@@ -32,6 +32,33 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
+func TestPlainHTTPCredentialsRefused(t *testing.T) {
+	tests := []struct {
+		url     string
+		env     func(string) string
+		wantErr bool
+	}{
+		{url: "http://example.com/r.git", env: env(EnvToken, testToken), wantErr: true},
+		{url: "http://u:" + testToken + "@example.com/r.git", wantErr: true},
+		{url: "http://example.com/r.git"},
+		{url: "https://example.com/r.git", env: env(EnvToken, testToken)},
+		{url: "http://127.0.0.1:8080/r.git", env: env(EnvToken, testToken)},
+		{url: "http://localhost/r.git", env: env(EnvToken, testToken)},
+	}
+	for _, tt := range tests {
+		ep, err := ResolveEndpoint(tt.url, AuthOptions{Getenv: tt.env})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ResolveEndpoint(%s): err = %v, want error %v", RedactURL(tt.url), err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), testToken) {
+			t.Errorf("error shows the token: %v", err)
+		}
+		if ep != nil {
+			ep.Close()
+		}
+	}
+}
+
 func TestSecretsRedactEncodings(t *testing.T) {
 	var s secrets
 	s.add("p@ss/w:rd S3cret", "")
