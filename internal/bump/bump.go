@@ -58,9 +58,10 @@ type Repo interface {
 }
 
 // Reapply redoes the edit on another commit: tree is that commit's files,
-// old the file's content there. changed is false when old already pins
-// the requested version.
-type Reapply func(ctx context.Context, tree fs.FS, old []byte) (content []byte, changed bool, err error)
+// old the file's content there. It returns the new content and the commit
+// message for it (the old tag there may differ from the local one);
+// changed is false when old already pins the requested version.
+type Reapply func(ctx context.Context, tree fs.FS, old []byte) (content []byte, message string, changed bool, err error)
 
 // PushResult is what ended on the remote.
 type PushResult struct {
@@ -237,12 +238,19 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	if b.Pusher == nil {
 		return res, nil
 	}
-	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, bool, error) {
+	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
 		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req.Tag, req.Digest)
-		if err == nil && !change.IsZero() {
-			res.OldTag, res.OldDigest = change.Old.Tag, change.Old.Digest
+		if err != nil || change.IsZero() {
+			return nil, "", false, err
 		}
-		return content, !change.IsZero(), err
+		res.OldTag, res.OldDigest = change.Old.Tag, change.Old.Digest
+		msg, err := tmpl.render(req, res)
+		if err != nil {
+			return nil, "", false, err
+		}
+		res.Message = msg
+		b.logf("re-applied on the remote head: %s %s -> %s", image, versionOrNone(change.Old), change.New)
+		return content, msg, true, nil
 	}
 	pr, err := b.Pusher.Push(ctx, commit, file, meta, reapply)
 	res.Attempts = pr.Attempts

@@ -48,6 +48,7 @@ func (r *fakeRepo) CommitFile(_ context.Context, p string, content []byte, meta 
 type fakePusher struct {
 	remote  fs.FS
 	content []byte
+	message string
 	changed bool
 }
 
@@ -56,7 +57,7 @@ func (p *fakePusher) Push(ctx context.Context, c Commit, file string, meta Meta,
 	if err != nil {
 		return PushResult{}, err
 	}
-	p.content, p.changed, err = reapply(ctx, p.remote, old)
+	p.content, p.message, p.changed, err = reapply(ctx, p.remote, old)
 	if err != nil {
 		return PushResult{Attempts: 1}, err
 	}
@@ -185,6 +186,9 @@ func TestRunDryRunAndReapply(t *testing.T) {
 	}
 	if !p.changed || !bytes.Contains(p.content, []byte("newTag: v2 # live")) || !res.Pushed || res.Commit != "remote" || res.OldTag != "v5" || res.Attempts != 2 {
 		t.Errorf("re-apply: %+v\n%s", res, p.content)
+	}
+	if p.message != "bump overlays/dev: example.com/app v5 -> v2\n" || res.Message != p.message {
+		t.Errorf("re-applied message %q (result %q): want the remote's old tag", p.message, res.Message)
 	}
 	// On a remote that no longer builds, the push fails at once.
 	remote["base/kustomization.yaml"] = &fstest.MapFile{Data: []byte("resources:\n- gone.yaml\n")}

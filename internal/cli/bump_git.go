@@ -67,12 +67,26 @@ func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.
 	if commit.IsZero() {
 		return bump.PushResult{}, nil
 	}
-	edit := func(ctx context.Context, parent *object.Commit, old []byte) ([]byte, bool, error) {
+	// gitrepo.ReapplyEdit commits with a fixed message; the message must
+	// name the old tag found on the remote head, so the re-apply commits
+	// itself.
+	redo := func(ctx context.Context, parent *object.Commit) (plumbing.Hash, bool, error) {
+		old, err := gitrepo.ReadFileAt(parent, file)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
 		tree, err := parent.Tree()
 		if err != nil {
-			return nil, false, err
+			return plumbing.ZeroHash, false, err
 		}
-		return reapply(ctx, treeFS{tree}, old)
+		content, msg, changed, err := reapply(ctx, treeFS{tree}, old)
+		if err != nil || !changed {
+			return plumbing.ZeroHash, false, err
+		}
+		m := meta
+		m.Message = msg
+		h, _, err := gitrepo.WriteCommit(p.storer, parent, file, content, commitMeta(m))
+		return h, err == nil, err
 	}
 	res, err := gitrepo.Push(ctx, gitrepo.PushRequest{
 		Storer:     p.storer,
@@ -80,7 +94,7 @@ func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.
 		RemoteName: p.remote,
 		Branch:     p.branch,
 		Commit:     commit,
-		Reapply:    gitrepo.ReapplyEdit(p.storer, file, commitMeta(meta), edit),
+		Reapply:    redo,
 		Retry: gitrepo.Retry{
 			MaxAttempts: p.maxAttempts,
 			Logf:        func(format string, a ...any) { fmt.Fprintf(p.log, format+"\n", a...) },
