@@ -233,6 +233,17 @@ func TestBumpRace(t *testing.T) {
 	if n := remote.Git(t, "rev-list", "--count", seed+"..main"); n != fmt.Sprint(workers) {
 		t.Errorf("%s commits on the remote, want %d", n, workers)
 	}
+	// The contended entry's commits chain: each names as old the tag the
+	// previous one set (re-applied commits describe the remote's state).
+	log := remote.Git(t, "log", "--reverse", "--format=%s", seed+"..main", "--", "deploy/prod/kustomization.yaml")
+	prev := "1.0.0"
+	for _, l := range strings.Split(log, "\n") {
+		var oldTag, newTag string
+		if _, err := fmt.Sscanf(l, "bump deploy/prod: example.com/app %s -> %s", &oldTag, &newTag); err != nil || oldTag != prev {
+			t.Errorf("commit %q does not follow %q", l, prev)
+		}
+		prev = newTag
+	}
 	remote.Fsck(t)
 	t.Logf("max attempts of one process: %d", maxAttempts)
 }
