@@ -187,3 +187,13 @@ func TestReadImage(t *testing.T) {
 		t.Error("found a missing image")
 	}
 }
+
+func BenchmarkSetImage(b *testing.B) {
+	in := []byte("# rendered by gen\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: demo-dev\nresources:\n- ../../../base/demo\nimages:\n- name: \"registry.example.com/demo\"\n  newTag: \"v1\" # live\npatches:\n- target:\n    kind: Ingress\n    name: demo\n  patch: |-\n    - {op: replace, path: /spec/rules/0/host, value: demo.dev.example.com}\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := SetImage(in, "registry.example.com/demo", "v2", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
