@@ -121,15 +121,12 @@ type Result struct {
 	// Changed is false when the entry already pinned the request.
 	Changed bool `json:"changed"`
 	// Commit is the commit made (or, after a push, the remote head).
-	Commit string `json:"commit,omitempty"`
-	Branch string `json:"branch,omitempty"`
-	// LocalCommit is the commit made in the repository when the remote
-	// ended at another one (the bump re-applied on a newer remote head).
-	LocalCommit string `json:"localCommit,omitempty"`
-	Pushed      bool   `json:"pushed"`
-	Attempts    int    `json:"attempts"`
-	DryRun      bool   `json:"dryRun,omitempty"`
-	Message     string `json:"message,omitempty"`
+	Commit   string `json:"commit,omitempty"`
+	Branch   string `json:"branch,omitempty"`
+	Pushed   bool   `json:"pushed"`
+	Attempts int    `json:"attempts"`
+	DryRun   bool   `json:"dryRun,omitempty"`
+	Message  string `json:"message,omitempty"`
 	// Diff is the unified diff of the file (dry runs only).
 	Diff string `json:"diff,omitempty"`
 }
@@ -265,9 +262,6 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	res.Pushed = pr.Pushed
 	if pr.Commit != "" {
 		res.Commit = pr.Commit
-	}
-	if pr.Reapplied && commit.Hash != "" && commit.Hash != res.Commit {
-		res.LocalCommit = commit.Hash
 	}
 	if pr.Reapplied && !pr.Pushed {
 		// The remote already had the requested version.

@@ -209,10 +209,6 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err != nil {
 		return bumpErr(err)
 	}
-	if res.LocalCommit != "" {
-		fmt.Fprintf(o.deps.Stderr, "the remote had moved on: the bump landed there as %s; local %s still has %s (git pull --rebase brings it up to date)\n",
-			res.Commit, res.Branch, res.LocalCommit)
-	}
 	return o.print(res, req)
 }
 

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -23,8 +22,8 @@ import (
 )
 
 // This file adapts internal/gitrepo to the small interfaces internal/bump
-// declares. (treeFS and the go-git storer of a checkout belong in gitrepo;
-// they live here until it exports them.)
+// declares. (treeFS belongs in gitrepo; it lives here until gitrepo
+// exports a tree view.)
 
 func commitMeta(m bump.Meta) gitrepo.CommitMeta {
 	sig := func(s bump.Signature) object.Signature {
@@ -57,6 +56,9 @@ type pusher struct {
 	head        plumbing.Hash
 	maxAttempts int
 	log         io.Writer
+	// local, when set, is the checkout whose branch follows a re-applied
+	// push (gitrepo.SyncTo), as git pull --rebase would leave it.
+	local *gitrepo.Repo
 }
 
 func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.Meta, reapply bump.Reapply) (bump.PushResult, error) {
@@ -88,7 +90,7 @@ func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.
 		h, _, err := gitrepo.WriteCommit(p.storer, parent, file, content, commitMeta(m))
 		return h, err == nil, err
 	}
-	res, err := gitrepo.Push(ctx, gitrepo.PushRequest{
+	req := gitrepo.PushRequest{
 		Storer:     p.storer,
 		Remote:     p.ep,
 		RemoteName: p.remote,
@@ -99,21 +101,51 @@ func (p pusher) Push(ctx context.Context, c bump.Commit, file string, meta bump.
 			MaxAttempts: p.maxAttempts,
 			Logf:        func(format string, a ...any) { fmt.Fprintf(p.log, format+"\n", a...) },
 		},
-	})
-	return bump.PushResult{Commit: res.Commit.String(), Pushed: res.Pushed, Attempts: res.Attempts, Reapplied: res.Reapplied}, err
+	}
+	if p.local != nil && !p.mayReapply(c.Hash, commit) {
+		// The user has unpushed commits of their own: re-applying only the
+		// bump on the remote head would leave them behind, so a moved
+		// remote is final, as for git push.
+		req.Reapply = nil
+	}
+	res, err := gitrepo.Push(ctx, req)
+	out := bump.PushResult{Commit: res.Commit.String(), Pushed: res.Pushed, Attempts: res.Attempts, Reapplied: res.Reapplied}
+	if err != nil || p.local == nil || res.Commit == commit {
+		return out, err
+	}
+	msg := fmt.Sprintf("gen bump: pushed as %s (re-applied on the remote head)", res.Commit)
+	if !res.Pushed {
+		msg = fmt.Sprintf("gen bump: remote %s already had the change", res.Commit)
+	}
+	if err := p.local.SyncTo(ctx, commit, res.Commit, commitMeta(meta).Committer, msg); err != nil {
+		return out, fmt.Errorf("push %s %s: %s is on the remote: %w", p.ep, p.branch, res.Commit, err)
+	}
+	fmt.Fprintf(p.log, "local %s moved to %s, as on the remote\n", p.branch, res.Commit)
+	return out, nil
+}
+
+// mayReapply: the local branch may follow a re-applied push only when it
+// holds nothing of the user's that the remote lacks — HEAD is our bump on
+// top of the remote-tracking ref, or (no bump commit) HEAD is that ref.
+func (p pusher) mayReapply(ours string, head plumbing.Hash) bool {
+	ref, err := p.storer.Reference(plumbing.NewRemoteReferenceName(p.remote, p.branch))
+	if err != nil {
+		return false
+	}
+	if ours == "" {
+		return head == ref.Hash()
+	}
+	c, err := object.GetCommit(p.storer, head)
+	return err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == ref.Hash()
 }
 
 // localPusher pushes the checkout's branch to --remote.
 func (o *bumpOptions) localPusher(repo *gitrepo.Repo, branch string) (pusher, error) {
-	g, err := git.PlainOpenWithOptions(repo.Root(), &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	u, err := repo.RemoteURL(o.remote)
 	if err != nil {
-		return pusher{}, fmt.Errorf("open %s for push: %w", repo.Root(), err)
+		return pusher{}, usagef("--remote %q: %w", o.remote, err)
 	}
-	rc, err := g.Remote(o.remote)
-	if err != nil || len(rc.Config().URLs) == 0 {
-		return pusher{}, usagef("--remote %q: no such remote in %s", o.remote, repo.Root())
-	}
-	ep, err := gitrepo.ResolveEndpoint(rc.Config().URLs[0], o.authOptions())
+	ep, err := gitrepo.ResolveEndpoint(u, o.authOptions())
 	if err != nil {
 		return pusher{}, usageErr(fmt.Errorf("--remote %q: %w", o.remote, err))
 	}
@@ -126,7 +158,7 @@ func (o *bumpOptions) localPusher(repo *gitrepo.Repo, branch string) (pusher, er
 	if remoteBranch == "" {
 		remoteBranch = branch
 	}
-	return pusher{storer: g.Storer, ep: ep, remote: o.remote, branch: remoteBranch, head: head, maxAttempts: o.maxAttempts, log: o.deps.Stderr}, nil
+	return pusher{storer: repo.Storer(), ep: ep, remote: o.remote, branch: remoteBranch, head: head, maxAttempts: o.maxAttempts, log: o.deps.Stderr, local: repo}, nil
 }
 
 func (o *bumpOptions) authOptions() gitrepo.AuthOptions {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +57,35 @@ func TestBumpPushFileRemote(t *testing.T) {
 	}
 	if remote.Show(t, "README.md") != "hello" {
 		t.Error("the other push was lost")
+	}
+	// The checkout followed, as git pull --rebase would leave it.
+	if local := gittest.Git(t, remote.Home, dir, "rev-parse", "HEAD"); local != res.Commit {
+		t.Errorf("local HEAD %s, remote %s", local, res.Commit)
+	}
+	if st := gittest.Git(t, remote.Home, dir, "status", "--porcelain"); st != "" {
+		t.Errorf("local status after the re-applied push:\n%s", st)
+	}
+	if readFile(t, filepath.Join(dir, "README.md")) != "hello\n" || readFile(t, filepath.Join(dir, "deploy/prod/kustomization.yaml")) != prodOverlay("2.0.0") {
+		t.Error("local worktree does not match the pushed commit")
+	}
+	gittest.Git(t, remote.Home, dir, "fsck", "--strict", "--no-progress")
+	if got := gittest.Git(t, remote.Home, dir, "show", "-s", "--format=%s", "HEAD"); got != "bump deploy/prod: example.com/app 1.0.0 -> 2.0.0" {
+		t.Errorf("re-applied message %q", got)
+	}
+
+	// Unpushed commits of the user's own: a moved remote is final, nothing
+	// of theirs is dropped.
+	mine := remote.Clone(t)
+	gittest.WriteFiles(t, mine, map[string]string{"mine.txt": "mine\n"})
+	gittest.Git(t, remote.Home, mine, "add", "mine.txt")
+	gittest.Git(t, remote.Home, mine, "commit", "-q", "-m", "mine")
+	remote.Commit(t, "other", map[string]string{"other.txt": "x\n"})
+	code, _, stderr = gen(t, remote.Home, mine, nil, "bump", "--path", "deploy/prod", "--image", "example.com/app", "--tag", "2.1.0", "--push")
+	if code != 1 || !strings.Contains(stderr, "non-fast-forward") {
+		t.Errorf("with unpushed commits: exit %d, %q", code, stderr)
+	}
+	if got := gittest.Git(t, remote.Home, mine, "log", "-2", "--format=%s"); !strings.Contains(got, "mine") {
+		t.Errorf("the user's commit is gone: %q", got)
 	}
 	if merges := remote.Git(t, "rev-list", "--merges", "main"); merges != "" {
 		t.Errorf("history not linear: %s", merges)
