@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/bump"
 	"github.com/rolloutgen/rolloutgen/internal/config"
@@ -80,7 +81,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
 	return c
@@ -104,8 +105,8 @@ func (o *bumpOptions) validate() error {
 			return usagef("--image: %w", err)
 		}
 	}
-	if o.output != "text" && o.output != "json" {
-		return usagef("--output %q: want text or json", o.output)
+	if o.output != "text" && o.output != "json" && o.output != "yaml" {
+		return usagef("--output %q: want text, json or yaml", o.output)
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
@@ -298,10 +299,19 @@ func bumpErr(err error) error {
 // print writes the result: JSON, or a line (and a dry run's diff) as text.
 func (o *bumpOptions) print(res bump.Result, req bump.Request) error {
 	w := o.deps.Stdout
-	if o.output == "json" {
+	switch o.output {
+	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
+	case "yaml":
+		// The JSON field names, as kubectl -o yaml does.
+		b, err := yaml.Marshal(res)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
 	}
 	name := req.Dir
 	if req.App != "" {

@@ -206,6 +206,10 @@ func TestBumpOtherEnvAndDigestAndJSON(t *testing.T) {
 	if !strings.Contains(readFile(t, filepath.Join(dir, "overlays/prod/rollouts-demo/kustomization.yaml")), "digest: "+digest) {
 		t.Error("digest not written")
 	}
+	code, stdout, _ = gen(t, home, dir, nil, "bump", "--env", "prod", "--tag", "v3", "--digest", digest, "-o", "yaml")
+	if code != 0 || !strings.Contains(stdout, "changed: false\n") || !strings.Contains(stdout, "oldTag: v3\n") {
+		t.Errorf("-o yaml: exit %d\n%s", code, stdout)
+	}
 }
 
 func TestBumpDryRunChangesNothing(t *testing.T) {
