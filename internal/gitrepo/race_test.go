@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
 )
@@ -51,7 +50,10 @@ func TestPushRace(t *testing.T) {
 		jobs[i] = j
 	}
 
-	retry := Retry{Backoff: Backoff{Base: 20 * time.Millisecond, Factor: 1.6, Max: 400 * time.Millisecond}}
+	// The default backoff scaled down tenfold so the test stays short: the
+	// same growth, so the same spread of retries over time.
+	def := DefaultBackoff()
+	retry := Retry{Backoff: Backoff{Base: def.Base / 10, Factor: def.Factor, Max: def.Max / 10}}
 	start := make(chan struct{})
 	results := make([]PushResult, workers)
 	errs := make([]error, workers)
