@@ -107,8 +107,9 @@ type PushResult struct {
 	// already on the remote ends the loop without one more).
 	Attempts int
 	// Reapplied is true when Commit is not the request's commit but one
-	// made by Reapply on a newer remote head; a local checkout must then
-	// be brought to it (see the report on local consistency).
+	// made by Reapply on a newer remote head (or, with Pushed false, the
+	// remote head that already had the change); a local checkout must then
+	// be brought to it, which Repo.PushLocal does with Repo.SyncTo.
 	Reapplied bool
 }
 
