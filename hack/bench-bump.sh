@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 
 GEN=${GEN:-bin/gen}
 APPS=${APPS:-"200 5000"}
+APPS=${APPS//,/ } # "200,5000" works too
 ROUNDS=${ROUNDS:-15}
 REMOTE_ROUNDS=${REMOTE_ROUNDS:-7}
 COMMITS=${COMMITS:-2000}
