@@ -19,7 +19,7 @@ var ErrUnknownRevision = errors.New("unknown revision")
 // CLI: one diff against the index is far cheaper than go-git's full status
 // on a large repository.
 func ChangedFiles(ctx context.Context, dir, rev string) ([]string, error) {
-	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
+	if _, err := gitCLI(ctx, dir, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("%w %q in %s", ErrUnknownRevision, rev, dir)
 	}
 	// Both walk the working tree; on a large repository running them side
@@ -29,9 +29,9 @@ func ChangedFiles(ctx context.Context, dir, rev string) ([]string, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		untracked, untrackedErr = git(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
+		untracked, untrackedErr = gitCLI(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
 	}()
-	diff, err := git(ctx, dir, "diff", "--name-only", "--no-renames", "--relative", "-z", rev, "--")
+	diff, err := gitCLI(ctx, dir, "diff", "--name-only", "--no-renames", "--relative", "-z", rev, "--")
 	<-done
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func ChangedFiles(ctx context.Context, dir, rev string) ([]string, error) {
 	return out, nil
 }
 
-func git(ctx context.Context, dir string, args ...string) (string, error) {
+func gitCLI(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
