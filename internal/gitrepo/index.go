@@ -34,7 +34,10 @@ type entryStat struct {
 
 // rawIndex is an index file held as bytes, parsed only as far as needed.
 type rawIndex struct {
-	data       []byte
+	data []byte
+	// mtime of the index file when read: entries modified at or after it
+	// are "racily clean" (git's Documentation/technical/racy-git.txt).
+	mtimeSec uint32
 	version    uint32
 	count      uint32
 	entriesEnd int // offset of the first extension; set by lookup
@@ -129,6 +132,17 @@ func (x *rawIndex) entryAt(off int, prev []byte) (indexEntry, error) {
 	return e, nil
 }
 
+// isRacy reports whether e was modified no earlier than the index file
+// was written, in whole seconds: git built without USE_NSEC (the default)
+// compares only seconds, so an entry from the index's second must be
+// treated as racy even when its nanoseconds are older.
+func (x *rawIndex) isRacy(e indexEntry) bool {
+	if x.mtimeSec == 0 {
+		return false
+	}
+	return binary.BigEndian.Uint32(x.data[e.off+8:]) >= x.mtimeSec
+}
+
 // indexLookup is what the index says about one path.
 type indexLookup struct {
 	entry      indexEntry // stage-0 entry, valid when found
@@ -167,6 +181,13 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 		if len(e.name) < len(want) && want[len(e.name)] == '/' && bytes.HasPrefix(want, e.name) ||
 			len(e.name) > len(want) && e.name[len(want)] == '/' && bytes.HasPrefix(e.name, want) {
 			res.dfConflict = string(e.name)
+		}
+		if x.isRacy(e) {
+			// Once rewritten, the index is newer than this entry, and git
+			// would trust stat data that may hide a change made in the
+			// same clock tick. Git smudges such entries when it writes an
+			// index (zero size: "re-check the content"); so do we.
+			binary.BigEndian.PutUint32(x.data[e.off+36:], 0)
 		}
 		prev, off = e.name, e.end
 	}
