@@ -37,7 +37,7 @@ type rawIndex struct {
 	data []byte
 	// mtime of the index file when read: entries modified at or after it
 	// are "racily clean" (git's Documentation/technical/racy-git.txt).
-	mtimeSec uint32
+	mtimeSec   uint32
 	version    uint32
 	count      uint32
 	entriesEnd int // offset of the first extension; set by lookup
