@@ -154,12 +154,8 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, e
 	}
 	r.step("worktree")
 
-	newIndex, err := x.withEntry(l, req.Path, res.Blob, uint32(mode), indexStat(fi))
-	if err != nil {
+	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi)); err != nil {
 		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	if _, err := idxLock.Write(newIndex); err != nil {
-		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
 	}
 	if err := idxLock.Close(); err != nil {
 		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
@@ -174,7 +170,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, e
 		// The index already names the new blob; put the old bytes back,
 		// under the lock, so the repository is as it was.
 		if f, lerr := createLockFile(r.indexPath(), "index", ErrIndexLocked); lerr == nil {
-			_, werr := f.Write(x.data)
+			werr := x.writeUnchanged(f)
 			if cerr := f.Close(); werr == nil && cerr == nil {
 				werr = os.Rename(f.Name(), r.indexPath())
 			} else {
