@@ -43,6 +43,19 @@ type Result struct {
 // last. A process killed at any point leaves the branch at the old commit
 // or at the complete new one, and the file whole, old or new.
 //
+// A killed process may leave git's lock files (as a killed git does), a
+// temporary ".<name>.tmp-*" file beside the target, and unreachable
+// objects; git fsck stays clean.
+//
+// Against git in the same worktree: a git commit racing CommitFile either
+// fails (a lock is held, or the branch moved: its compare-and-set refuses)
+// or lands first, making CommitFile fail with ErrRefMoved or a lock error;
+// no commit is overwritten. git commit reads the index before locking it,
+// so when a bump lands in that gap git writes its older copy back: the
+// bump stays committed and in the worktree, and the file shows as changed
+// in the index until git checkout HEAD -- <file> (git commits racing each
+// other do the same to one another).
+//
 // It refuses, naming the cause, when the file is dirty (ErrDirtyFile), the
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
 // operation is in progress, or another git process holds a lock
