@@ -156,8 +156,8 @@ func measure(o synth.Options, cache string, rounds int) error {
 	}
 	ma, mb := median(as), median(bs)
 	fmt.Printf("local bump, %d apps (%d files), %d rounds each, A/B interleaved\n", o.Apps, o.Files(), rounds)
-	fmt.Printf("  gitrepo CommitFile   median %7.3fs  peak RSS %6.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
-	fmt.Printf("  git CLI sed+add+commit median %5.3fs  peak RSS %6.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
+	fmt.Printf("  gitrepo CommitFile         median %6.3fs  peak RSS %5.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
+	fmt.Printf("  git CLI sed+add+commit     median %6.3fs  peak RSS %5.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
 	fmt.Printf("  ratio gitrepo/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), load0, load1)
 	return nil
 }
