@@ -60,9 +60,14 @@ type Result struct {
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
 // operation is in progress, or another git process holds a lock
 // (ErrIndexLocked, ErrRefLocked). ctx is honoured until the first lock is
-// taken; after that the steps are short and are run to the end.
-func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, error) {
-	var res Result
+// taken; after that the steps are short and are run to the end. On error
+// the Result is zero.
+func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Result, err error) {
+	defer func() {
+		if err != nil {
+			res = Result{} // no half-filled result next to an error
+		}
+	}()
 	if _, err := splitRepoPath(req.Path); err != nil {
 		return res, err
 	}

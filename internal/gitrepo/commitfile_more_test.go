@@ -88,3 +88,12 @@ func TestCommitFileLinkedWorktree(t *testing.T) {
 		t.Errorf("main worktree status = %q", got)
 	}
 }
+
+func TestCommitFileErrorGivesZeroResult(t *testing.T) {
+	g := seedRepo(t)
+	g.write(".git/refs/heads/main.lock", "")
+	res, err := bump(t, g, bumpPath, bumped)
+	if err == nil || res != (Result{}) {
+		t.Errorf("CommitFile = %+v, %v; want a zero Result with the error", res, err)
+	}
+}
