@@ -38,6 +38,9 @@ func (r *Repo) CheckClean(path string) error {
 	if err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
+	if _, err := x.rewriteExtensions(path); err != nil {
+		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
+	}
 	return checkIndexClean(path, head, inHead, l)
 }
 

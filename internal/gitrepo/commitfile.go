@@ -123,6 +123,12 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err != nil {
 		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
+	// Extensions first: with a split index, entries are not all here and
+	// the lookup above means nothing.
+	ext, err := x.rewriteExtensions(req.Path)
+	if err != nil {
+		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
+	}
 	if err := checkIndexClean(req.Path, head, inHead, l); err != nil {
 		return res, err
 	}
@@ -172,7 +178,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	}
 	r.step("worktree")
 
-	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi)); err != nil {
+	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi), ext); err != nil {
 		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
 	}
 	if err := idxLock.Close(); err != nil {

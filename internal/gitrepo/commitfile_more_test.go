@@ -97,3 +97,26 @@ func TestCommitFileErrorGivesZeroResult(t *testing.T) {
 		t.Errorf("CommitFile = %+v, %v; want a zero Result with the error", res, err)
 	}
 }
+
+func TestCommitFileRefusesSplitIndex(t *testing.T) {
+	g := seedRepo(t)
+	g.git("update-index", "--split-index")
+	fileBefore, _ := os.ReadFile(filepath.Join(g.dir, bumpPath))
+	_, err := bump(t, g, bumpPath, bumped)
+	if err == nil || !strings.Contains(err.Error(), "split index") {
+		t.Fatalf("err = %v, want a split-index refusal", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(g.dir, bumpPath)); string(got) != string(fileBefore) {
+		t.Errorf("worktree file changed")
+	}
+	assertHealthyNoTree(t, g)
+}
+
+// assertHealthyNoTree is assertHealthy for indexes without a cache-tree.
+func assertHealthyNoTree(t *testing.T, g *gitRepo) {
+	t.Helper()
+	g.git("fsck", "--strict", "--no-dangling")
+	if got := g.git("status", "--porcelain"); got != "" {
+		t.Errorf("git status --porcelain = %q", got)
+	}
+}

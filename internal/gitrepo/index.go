@@ -204,11 +204,10 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 // along path, optional extensions that describe the old entries dropped,
 // and a fresh checksum. Nothing else changes. The file is streamed in
 // slices of the one read, so memory stays at one copy of the index.
-func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat) error {
-	ext, err := x.rewriteExtensions(path)
-	if err != nil {
-		return err
-	}
+//
+// ext is the result of rewriteExtensions(path), computed by the caller
+// before it touches anything, so an unsupported index fails early.
+func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext []byte) error {
 	h := sha1.New()
 	hw := io.MultiWriter(w, h)
 	var segments [][]byte
@@ -249,7 +248,7 @@ func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash 
 			return err
 		}
 	}
-	_, err = w.Write(h.Sum(nil))
+	_, err := w.Write(h.Sum(nil))
 	return err
 }
 
