@@ -80,6 +80,16 @@ func TestCommitFileLinkedWorktree(t *testing.T) {
 	if got := g.git("reflog", "-1", "--format=%gs", "HEAD"); got == "commit: bump in worktree" {
 		t.Errorf("the main worktree's HEAD reflog got the entry")
 	}
+	r2, err := Open(wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r2.ReadFile("HEAD~1", bumpPath); err != nil || string(got) == bumped {
+		t.Errorf("ReadFile(HEAD~1) in the worktree = %q, %v; want the content before the bump", got, err)
+	}
+	if got, err := r2.ReadFile("HEAD", bumpPath); err != nil || string(got) != bumped {
+		t.Errorf("ReadFile(HEAD) in the worktree = %q, %v", got, err)
+	}
 	w.git("fsck", "--strict", "--no-dangling")
 	if got := w.git("status", "--porcelain"); got != "" {
 		t.Errorf("status = %q", got)
