@@ -3,6 +3,8 @@ package gitrepo
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const (
@@ -121,4 +124,78 @@ func staleLocks(t *testing.T, g *gitRepo) []string {
 	})
 	sort.Strings(locks)
 	return locks
+}
+
+const crashLoopEnv = "GITREPO_TEST_CRASH_LOOP"
+
+// TestCrashLoopHelperProcess bumps in a loop until killed; a helper for
+// TestCommitFileKilledAnytime.
+func TestCrashLoopHelperProcess(t *testing.T) {
+	dir := os.Getenv(crashLoopEnv)
+	if dir == "" {
+		t.Skip("helper process for TestCommitFileKilledAnytime")
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		content := fmt.Sprintf("images:\n- name: app1\n  newTag: loop-%d-%d\n", os.Getpid(), i)
+		if _, err := r.CommitFile(context.Background(), CommitFileRequest{Path: bumpPath, Content: []byte(content), Meta: nowMeta("loop")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCommitFileKilledAnytime kills a process that bumps in a loop at
+// random moments, not only between steps: the repository must always be
+// unchanged-or-complete, with whole files and no corruption.
+func TestCommitFileKilledAnytime(t *testing.T) {
+	g := seedRepo(t)
+	seed := g.git("rev-parse", "HEAD")
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	for round := 0; round < 8; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashLoopHelperProcess$", "-test.count=1")
+		cmd.Env = append(gitEnv(g.home), crashLoopEnv+"="+g.dir)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(50+rng.IntN(150)) * time.Millisecond)
+		cmd.Process.Kill()
+		if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("round %d: helper ended by itself: %v\n%s", round, err, out.String())
+		}
+
+		g.git("fsck", "--strict", "--no-dangling")
+		content, _ := os.ReadFile(filepath.Join(g.dir, bumpPath))
+		if !strings.HasPrefix(string(content), "images:\n- name: app1") || !strings.HasSuffix(string(content), "\n") {
+			t.Fatalf("round %d: torn file %q", round, content)
+		}
+		// Every commit made is exactly one bump of the one file.
+		for _, c := range strings.Fields(g.git("rev-list", seed+"..HEAD")) {
+			if got := g.git("diff-tree", "--no-commit-id", "--name-only", "-r", c); got != bumpPath {
+				t.Fatalf("round %d: commit %s touches %q", round, c, got)
+			}
+		}
+		// What a kill may leave: git's lock files (git asks the user to
+		// remove them), the bump in the worktree or index, a temp file.
+		locks := staleLocks(t, g)
+		for _, l := range locks {
+			os.Remove(filepath.Join(g.dir, ".git", l))
+		}
+		for _, l := range strings.Split(g.git("status", "--porcelain", "--untracked-files=all"), "\n") {
+			switch {
+			case l == "", l == " M "+bumpPath, l == "M  "+bumpPath:
+			case strings.HasPrefix(l, "?? overlays/dev/app1/.kustomization.yaml.tmp-"):
+				os.Remove(filepath.Join(g.dir, strings.TrimPrefix(l, "?? ")))
+			default:
+				t.Fatalf("round %d: unexpected status line %q", round, l)
+			}
+		}
+		t.Logf("round %d: %d commits so far, locks left %v", round, strings.Count(g.git("rev-list", seed+"..HEAD"), "\n")+1, locks)
+		g.git("checkout", "HEAD", "--", bumpPath)
+		assertHealthy(t, g, "")
+	}
 }
