@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,20 +38,33 @@ func (r *Repo) CheckClean(path string) error {
 	if err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
+	if _, err := x.rewriteExtensions(path); err != nil {
+		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
+	}
 	return checkIndexClean(path, head, inHead, l)
 }
 
 func (r *Repo) indexPath() string { return filepath.Join(r.gitDir, "index") }
 
 func (r *Repo) readIndex() (*rawIndex, error) {
-	data, err := os.ReadFile(r.indexPath())
+	f, err := os.Open(r.indexPath())
 	if err != nil {
 		return nil, fmt.Errorf("read index: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
 	x, err := parseIndex(data)
 	if err != nil {
 		return nil, fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
+	x.mtimeSec = indexStat(fi).mtimeSec
 	return x, nil
 }
 

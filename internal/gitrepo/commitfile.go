@@ -43,13 +43,31 @@ type Result struct {
 // last. A process killed at any point leaves the branch at the old commit
 // or at the complete new one, and the file whole, old or new.
 //
+// A killed process may leave git's lock files (as a killed git does), a
+// temporary ".<name>.tmp-*" file beside the target, and unreachable
+// objects; git fsck stays clean.
+//
+// Against git in the same worktree: a git commit racing CommitFile either
+// fails (a lock is held, or the branch moved: its compare-and-set refuses)
+// or lands first, making CommitFile fail with ErrRefMoved or a lock error;
+// no commit is overwritten. git commit reads the index before locking it,
+// so when a bump lands in that gap git writes its older copy back: the
+// bump stays committed and in the worktree, and the file shows as changed
+// in the index until git checkout HEAD -- <file> (git commits racing each
+// other do the same to one another).
+//
 // It refuses, naming the cause, when the file is dirty (ErrDirtyFile), the
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
 // operation is in progress, or another git process holds a lock
 // (ErrIndexLocked, ErrRefLocked). ctx is honoured until the first lock is
-// taken; after that the steps are short and are run to the end.
-func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, error) {
-	var res Result
+// taken; after that the steps are short and are run to the end. On error
+// the Result is zero.
+func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Result, err error) {
+	defer func() {
+		if err != nil {
+			res = Result{} // no half-filled result next to an error
+		}
+	}()
 	if _, err := splitRepoPath(req.Path); err != nil {
 		return res, err
 	}
@@ -105,6 +123,12 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, e
 	if err != nil {
 		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
+	// Extensions first: with a split index, entries are not all here and
+	// the lookup above means nothing.
+	ext, err := x.rewriteExtensions(req.Path)
+	if err != nil {
+		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
+	}
 	if err := checkIndexClean(req.Path, head, inHead, l); err != nil {
 		return res, err
 	}
@@ -154,12 +178,8 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, e
 	}
 	r.step("worktree")
 
-	newIndex, err := x.withEntry(l, req.Path, res.Blob, uint32(mode), indexStat(fi))
-	if err != nil {
+	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi), ext); err != nil {
 		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	if _, err := idxLock.Write(newIndex); err != nil {
-		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
 	}
 	if err := idxLock.Close(); err != nil {
 		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
@@ -174,7 +194,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (Result, e
 		// The index already names the new blob; put the old bytes back,
 		// under the lock, so the repository is as it was.
 		if f, lerr := createLockFile(r.indexPath(), "index", ErrIndexLocked); lerr == nil {
-			_, werr := f.Write(x.data)
+			werr := x.writeUnchanged(f)
 			if cerr := f.Close(); werr == nil && cerr == nil {
 				werr = os.Rename(f.Name(), r.indexPath())
 			} else {

@@ -60,17 +60,19 @@ func (r *Repo) headTarget() (string, error) {
 
 // operationMarkers are the files git leaves while a multi-step operation
 // waits for the user; a commit in between would be folded into it.
-var operationMarkers = []struct{ file, name string }{
-	{"MERGE_HEAD", "merge"},
-	{"rebase-merge", "rebase"},
-	{"rebase-apply", "rebase or am"},
-	{"CHERRY_PICK_HEAD", "cherry-pick"},
-	{"REVERT_HEAD", "revert"},
-	{"BISECT_LOG", "bisect"},
+func operationMarkers() []struct{ file, name string } {
+	return []struct{ file, name string }{
+		{"MERGE_HEAD", "merge"},
+		{"rebase-merge", "rebase"},
+		{"rebase-apply", "rebase or am"},
+		{"CHERRY_PICK_HEAD", "cherry-pick"},
+		{"REVERT_HEAD", "revert"},
+		{"BISECT_LOG", "bisect"},
+	}
 }
 
 func (r *Repo) checkNoOperation() error {
-	for _, m := range operationMarkers {
+	for _, m := range operationMarkers() {
 		_, err := os.Lstat(filepath.Join(r.gitDir, m.file))
 		if err == nil {
 			return fmt.Errorf("%s in progress (%q exists): %w", m.name, filepath.Join(r.gitDir, m.file), ErrOperationInProgress)

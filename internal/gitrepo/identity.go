@@ -150,6 +150,9 @@ func identityDate(s string, now time.Time) (time.Time, error) {
 			return time.Unix(n, 0).In(loc), nil
 		}
 	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 100000000 {
+		return time.Unix(n, 0).UTC(), nil // git reads a bare large number as seconds
+	}
 	for _, layout := range []string{
 		time.RFC1123Z, "Mon, 2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04:05 -0700",
 		time.RFC3339Nano, "2006-01-02T15:04:05-0700", "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05-07:00",

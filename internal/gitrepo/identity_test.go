@@ -68,6 +68,13 @@ func TestResolveIdentity(t *testing.T) {
 			wantAuthor:    "A <a@x> 1112904793 +0200",
 			wantCommitter: "A <a@x> 1778051289 +0000",
 		},
+		{
+			name:          "bare seconds",
+			flags:         IdentityFlags{AuthorName: "A", AuthorEmail: "a@x"},
+			env:           map[string]string{"GIT_AUTHOR_DATE": "1700000000"},
+			wantAuthor:    "A <a@x> 1700000000 +0000",
+			wantCommitter: "A <a@x> 1778051289 +0000",
+		},
 		{name: "bad date", flags: IdentityFlags{AuthorName: "A", AuthorEmail: "a@x"}, env: map[string]string{"GIT_AUTHOR_DATE": "yesterday"}, wantErr: "GIT_AUTHOR_DATE"},
 		{name: "none", wantErr: "no author identity"},
 		{name: "name without email", flags: IdentityFlags{AuthorName: "A"}, wantErr: "no author identity"},

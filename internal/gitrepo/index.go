@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -34,7 +35,10 @@ type entryStat struct {
 
 // rawIndex is an index file held as bytes, parsed only as far as needed.
 type rawIndex struct {
-	data       []byte
+	data []byte
+	// mtime of the index file when read: entries modified at or after it
+	// are "racily clean" (git's Documentation/technical/racy-git.txt).
+	mtimeSec   uint32
 	version    uint32
 	count      uint32
 	entriesEnd int // offset of the first extension; set by lookup
@@ -129,6 +133,17 @@ func (x *rawIndex) entryAt(off int, prev []byte) (indexEntry, error) {
 	return e, nil
 }
 
+// isRacy reports whether e was modified no earlier than the index file
+// was written, in whole seconds: git built without USE_NSEC (the default)
+// compares only seconds, so an entry from the index's second must be
+// treated as racy even when its nanoseconds are older.
+func (x *rawIndex) isRacy(e indexEntry) bool {
+	if x.mtimeSec == 0 {
+		return false
+	}
+	return binary.BigEndian.Uint32(x.data[e.off+8:]) >= x.mtimeSec
+}
+
 // indexLookup is what the index says about one path.
 type indexLookup struct {
 	entry      indexEntry // stage-0 entry, valid when found
@@ -168,6 +183,13 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 			len(e.name) > len(want) && e.name[len(want)] == '/' && bytes.HasPrefix(e.name, want) {
 			res.dfConflict = string(e.name)
 		}
+		if x.isRacy(e) {
+			// Once rewritten, the index is newer than this entry, and git
+			// would trust stat data that may hide a change made in the
+			// same clock tick. Git smudges such entries when it writes an
+			// index (zero size: "re-check the content"); so do we.
+			binary.BigEndian.PutUint32(x.data[e.off+36:], 0)
+		}
 		prev, off = e.name, e.end
 	}
 	if res.insertAt < 0 {
@@ -177,51 +199,69 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 	return res, nil
 }
 
-// withEntry returns a new index file: path's stage-0 entry set to hash and
-// st (added as mode if absent), the cache-tree invalidated along path,
-// optional extensions that describe the old entries dropped, and a fresh
-// checksum. Nothing else changes.
-func (x *rawIndex) withEntry(l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat) ([]byte, error) {
-	ext, err := x.rewriteExtensions(path)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(x.data)+len(path)+entryFixedLen+16)
+// writeWithEntry writes a new index file to w: path's stage-0 entry set
+// to hash and st (added with mode if absent), the cache-tree invalidated
+// along path, optional extensions that describe the old entries dropped,
+// and a fresh checksum. Nothing else changes. The file is streamed in
+// slices of the one read, so memory stays at one copy of the index.
+//
+// ext is the result of rewriteExtensions(path), computed by the caller
+// before it touches anything, so an unsupported index fails early.
+func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext []byte) error {
+	h := sha1.New()
+	hw := io.MultiWriter(w, h)
+	var segments [][]byte
 	if l.found {
-		out = append(out, x.data[:x.entriesEnd]...)
-		putEntryData(out[l.entry.off:], hash, l.entry.mode, st)
+		entry := append([]byte(nil), x.data[l.entry.off:l.entry.off+entryFixedLen]...)
+		putEntryData(entry, hash, l.entry.mode, st)
+		segments = [][]byte{x.data[:l.entry.off], entry, x.data[l.entry.off+entryFixedLen : x.entriesEnd]}
 	} else {
-		out = append(out, x.data[:l.insertAt]...)
-		binary.BigEndian.PutUint32(out[8:], x.count+1)
-		start := len(out)
-		out = append(out, make([]byte, entryFixedLen)...)
-		putEntryData(out[start:], hash, mode, st)
-		nameLen := min(len(path), flagNameMask)
-		binary.BigEndian.PutUint16(out[start+60:], uint16(nameLen))
+		header := append([]byte(nil), x.data[:indexHeaderLen]...)
+		binary.BigEndian.PutUint32(header[8:], x.count+1)
+		entry := make([]byte, entryFixedLen, entryFixedLen+len(path)+16)
+		putEntryData(entry, hash, mode, st)
+		binary.BigEndian.PutUint16(entry[60:], uint16(min(len(path), flagNameMask)))
 		rest := l.insertAt
 		if x.version == 4 {
 			strip := len(l.prevName) - commonPrefix(l.prevName, []byte(path))
-			out = appendIndexVarint(out, uint64(strip))
-			out = append(append(out, path[len(l.prevName)-strip:]...), 0)
+			entry = appendIndexVarint(entry, uint64(strip))
+			entry = append(append(entry, path[len(l.prevName)-strip:]...), 0)
 			if l.next != nil {
 				// The next entry was compressed against the name before
 				// ours; re-encode it against ours.
 				n := l.next
-				out = append(out, x.data[n.off:n.nameOff]...)
+				entry = append(entry, x.data[n.off:n.nameOff]...)
 				strip := len(path) - commonPrefix([]byte(path), n.name)
-				out = appendIndexVarint(out, uint64(strip))
-				out = append(append(out, n.name[len(path)-strip:]...), 0)
+				entry = appendIndexVarint(entry, uint64(strip))
+				entry = append(append(entry, n.name[len(path)-strip:]...), 0)
 				rest = n.end
 			}
 		} else {
-			out = append(out, path...)
-			out = append(out, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
+			// At least one NUL: it also terminates names of 0xfff bytes or more.
+			entry = append(entry, path...)
+			entry = append(entry, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
 		}
-		out = append(out, x.data[rest:x.entriesEnd]...)
+		segments = [][]byte{header, x.data[indexHeaderLen:l.insertAt], entry, x.data[rest:x.entriesEnd]}
 	}
-	out = append(out, ext...)
-	sum := sha1.Sum(out)
-	return append(out, sum[:]...), nil
+	for _, seg := range append(segments, ext) {
+		if _, err := hw.Write(seg); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(h.Sum(nil))
+	return err
+}
+
+// writeUnchanged writes the index as read (racy entries smudged, which
+// is always valid) with a fresh checksum: the undo of writeWithEntry.
+func (x *rawIndex) writeUnchanged(w io.Writer) error {
+	body := x.data[:len(x.data)-indexChecksumLen]
+	sum := sha1.Sum(body)
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	_, err := w.Write(sum[:])
+	return err
 }
 
 func putEntryData(b []byte, hash plumbing.Hash, mode uint32, st entryStat) {

@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -211,11 +212,15 @@ func (r *Repo) SyncTo(ctx context.Context, from, to plumbing.Hash, who object.Si
 		if err != nil {
 			return rollback(err)
 		}
-		data, err := x.withEntry(l, ch.path, ch.to.Hash, uint32(ch.to.Mode), indexStat(fi))
+		ext, err := x.rewriteExtensions(ch.path)
 		if err != nil {
 			return rollback(fmt.Errorf("update index %q: %w", r.indexPath(), err))
 		}
-		if x, err = parseIndex(data); err != nil {
+		var next bytes.Buffer
+		if err := x.writeWithEntry(&next, l, ch.path, ch.to.Hash, uint32(ch.to.Mode), indexStat(fi), ext); err != nil {
+			return rollback(fmt.Errorf("update index %q: %w", r.indexPath(), err))
+		}
+		if x, err = parseIndex(next.Bytes()); err != nil {
 			return rollback(err)
 		}
 	}

@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -36,25 +37,23 @@ func (r *Repo) FileAtHead(path string) ([]byte, error) { return r.ReadFile("HEAD
 
 func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 	var h plumbing.Hash
-	if rev == "" || rev == "HEAD" {
-		target, err := r.headTarget()
-		switch {
-		case err == nil:
-			var found bool
-			if h, found, err = r.readRef(target); err != nil {
-				return nil, err
-			} else if !found {
-				return nil, fmt.Errorf("resolve HEAD (%q): %w", target, ErrUnbornBranch)
-			}
-		case isDetached(err):
-			h, err = r.detachedHead()
+	switch {
+	case rev == "" || rev == "HEAD":
+		var err error
+		if h, err = r.headCommit(); err != nil {
+			return nil, err
+		}
+	default:
+		// go-git reads HEAD from the common directory, which in a linked
+		// worktree is another worktree's HEAD: resolve ours, hand it the
+		// rest ("HEAD~2" becomes "<hash>~2").
+		if rest, ok := strings.CutPrefix(rev, "HEAD"); ok && (rest[0] == '~' || rest[0] == '^') {
+			head, err := r.headCommit()
 			if err != nil {
 				return nil, err
 			}
-		default:
-			return nil, err
+			rev = head.String() + rest
 		}
-	} else {
 		repo, err := git.Open(r.objects, nil)
 		if err != nil {
 			return nil, fmt.Errorf("resolve %q: %w", rev, err)
@@ -70,6 +69,26 @@ func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 		return nil, fmt.Errorf("read commit %s (%q): %w", h, rev, err)
 	}
 	return c, nil
+}
+
+// headCommit is the commit HEAD names, detached or not.
+func (r *Repo) headCommit() (plumbing.Hash, error) {
+	target, err := r.headTarget()
+	switch {
+	case err == nil:
+		h, found, err := r.readRef(target)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if !found {
+			return plumbing.ZeroHash, fmt.Errorf("resolve HEAD (%q): %w", target, ErrUnbornBranch)
+		}
+		return h, nil
+	case isDetached(err):
+		return r.detachedHead()
+	default:
+		return plumbing.ZeroHash, err
+	}
 }
 
 func readBlob(r *Repo, h plumbing.Hash) ([]byte, error) {

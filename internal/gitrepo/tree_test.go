@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/go-git/go-billy/v5/osfs"
 )
@@ -119,4 +120,44 @@ func TestWriteCommitRoot(t *testing.T) {
 		t.Errorf("files = %q", got)
 	}
 	g.git("fsck", "--strict")
+}
+
+// TestWriteCommitMemory is the remote path: an in-memory store, as a
+// NoCheckout clone gives, and only the objects WriteCommit must write.
+func TestWriteCommitMemory(t *testing.T) {
+	st := memory.NewStorage()
+	base, _, err := WriteCommit(st, nil, "overlays/dev/a/kustomization.yaml", []byte("v1\n"), testMeta("root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := mustCommit(t, st, base)
+	before := len(st.Objects)
+	commit, tree, err := WriteCommit(st, parent, "overlays/dev/a/kustomization.yaml", []byte("v2\n"), testMeta("bump"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// blob + 4 trees (a, dev, overlays, root) + commit
+	if got := len(st.Objects) - before; got != 6 {
+		t.Errorf("%d objects written, want 6", got)
+	}
+	c := mustCommit(t, st, commit)
+	if c.TreeHash != tree || len(c.ParentHashes) != 1 || c.ParentHashes[0] != base {
+		t.Errorf("commit %+v", c)
+	}
+	f, err := c.File("overlays/dev/a/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := f.Contents(); s != "v2\n" {
+		t.Errorf("content %q", s)
+	}
+}
+
+func mustCommit(t *testing.T, st *memory.Storage, h plumbing.Hash) *object.Commit {
+	t.Helper()
+	c, err := object.GetCommit(st, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

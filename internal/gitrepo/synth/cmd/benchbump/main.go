@@ -93,19 +93,10 @@ type sample struct {
 }
 
 func measure(o synth.Options, cache string, rounds int) error {
-	dir := synth.DirFor(cache, o)
-	marker := filepath.Join(dir, ".git", "synth-complete")
-	if _, err := os.Stat(marker); err != nil {
-		os.RemoveAll(dir)
-		fmt.Fprintf(os.Stderr, "benchbump: generating %d apps (%d files) in %s\n", o.Apps, o.Files(), dir)
-		start := time.Now()
-		if err := synth.Generate(context.Background(), dir, o); err != nil {
-			return err
-		}
-		if err := os.WriteFile(marker, nil, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "benchbump: generated in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "benchbump: %d apps (%d files): repository under %s (generated on first use)\n", o.Apps, o.Files(), cache)
+	dir, err := synth.Cached(context.Background(), cache, o)
+	if err != nil {
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -128,8 +119,7 @@ func measure(o synth.Options, cache string, rounds int) error {
 	}
 	runB := func() (sample, error) {
 		p, tag := next()
-		script := `sed -i "s/^  newTag: [^ ]*/  newTag: $2/" "$1" && git add "$1" && git commit -q -m "bump $1 to $2"`
-		return run(exec.Command("sh", "-c", script, "sh", p, tag), dir, env)
+		return run(exec.Command("sh", "-c", synth.CLIBumpScript, "sh", p, tag), dir, env)
 	}
 	load0 := loadavg()
 	// One unmeasured round of each warms the page cache for both.
@@ -166,8 +156,8 @@ func measure(o synth.Options, cache string, rounds int) error {
 	}
 	ma, mb := median(as), median(bs)
 	fmt.Printf("local bump, %d apps (%d files), %d rounds each, A/B interleaved\n", o.Apps, o.Files(), rounds)
-	fmt.Printf("  gitrepo CommitFile   median %7.3fs  peak RSS %6.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
-	fmt.Printf("  git CLI sed+add+commit median %5.3fs  peak RSS %6.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
+	fmt.Printf("  gitrepo CommitFile         median %6.3fs  peak RSS %5.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
+	fmt.Printf("  git CLI sed+add+commit     median %6.3fs  peak RSS %5.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
 	fmt.Printf("  ratio gitrepo/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), load0, load1)
 	return nil
 }
