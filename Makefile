@@ -23,9 +23,10 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
-# The committed demo repository must be exactly what gen.yaml renders.
+# The committed demo repository must be exactly what gen.yaml renders and
+# pass gen validate: run through the CI script gen renders for GitOps repos.
 check: build
-	./$(BIN) render --check
+	GEN=$(CURDIR)/$(BIN) bash hack/gitops-ci.sh
 
 test: lint unit check
 

@@ -4,10 +4,23 @@ package templates
 
 import "embed"
 
-// FS holds every template (*.tmpl) and the demo config (gen.yaml).
+// FS holds every template (*.tmpl), the demo config (gen.yaml) and Argo
+// Rollouts' kustomize transform configuration (rollout-transform.yaml,
+// copied verbatim into every base; regenerate it with go generate
+// ./internal/validate/schemas).
 //
-//go:embed *.tmpl gen.yaml
+//go:embed *.tmpl gen.yaml rollout-transform.yaml
 var FS embed.FS
+
+// RolloutTransform is Argo Rollouts' kustomize transform configuration as
+// render writes it into each base.
+func RolloutTransform() []byte {
+	b, err := FS.ReadFile("rollout-transform.yaml")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
 
 // DemoConfig is the gen.yaml gen init writes: the seed's canary demo.
 func DemoConfig() []byte {

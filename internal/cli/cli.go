@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
 
@@ -26,6 +27,8 @@ type Deps struct {
 	Getenv func(string) string
 	// Dir is the working directory relative paths are resolved against.
 	Dir string
+	// Now is the clock (commit dates); nil means time.Now.
+	Now func() time.Time
 }
 
 // SystemDeps returns the process's real streams, environment and directory.
@@ -34,7 +37,7 @@ func SystemDeps() Deps {
 	if err != nil {
 		dir = "."
 	}
-	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir}
+	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir, Now: time.Now}
 }
 
 // Run executes gen with args and returns the exit code.
@@ -71,6 +74,8 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newInitCmd(g),
 		newRenderCmd(g),
 		newBuildCmd(g),
+		newBumpCmd(g),
+		newValidateCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

@@ -237,5 +237,13 @@ func applicationName(app, env string) string { return app + "-" + env }
 func rootApplicationName(project string) string { return project + "-root" }
 
 func describeProject(c *config.Config) string {
-	return quote("Canary releases of " + strings.Join(c.AppNames(), ", ") + ", rendered by gen from gen.yaml")
+	d := "Canary releases of " + strings.Join(c.AppNames(), ", ") + ", rendered by gen from gen.yaml"
+	if len(d) > maxProjectDescription {
+		d = fmt.Sprintf("Canary releases of %d apps, rendered by gen from gen.yaml", len(c.Apps))
+	}
+	return quote(d)
 }
+
+// maxProjectDescription is the AppProject CRD's maxLength for
+// spec.description (Argo CD v3.5.7): longer, the API server rejects it.
+const maxProjectDescription = 255

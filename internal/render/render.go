@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"text/template"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -53,8 +54,10 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 		if err := r.tmpl.ExecuteTemplate(&b, tmpl, data); err != nil {
 			return fmt.Errorf("render %s: %w", p, err)
 		}
-		if _, err := yaml.Parse(b.String()); err != nil {
-			return fmt.Errorf("render %s: output does not parse back: %w", p, err)
+		if strings.HasSuffix(p, ".yaml") {
+			if _, err := yaml.Parse(b.String()); err != nil {
+				return fmt.Errorf("render %s: output does not parse back: %w", p, err)
+			}
 		}
 		files = append(files, File{Path: p, Data: b.Bytes()})
 		return nil
@@ -81,6 +84,9 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 		if err := add(dir+"/kustomization.yaml", "base-kustomization.yaml.tmpl", d); err != nil {
 			return nil, err
 		}
+		// Copied, not templated: the base's configurations: names it, and
+		// kustomize only loads files inside the kustomization's own root.
+		files = append(files, File{Path: dir + "/rollout-transform.yaml", Data: templates.RolloutTransform()})
 	}
 	for i := range cfg.Environments {
 		e := &cfg.Environments[i]
@@ -99,6 +105,9 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 		}
 	}
 	if err := r.renderArgoCD(cfg, add); err != nil {
+		return nil, err
+	}
+	if err := r.renderCI(cfg, add); err != nil {
 		return nil, err
 	}
 	sortFiles(files)
@@ -144,6 +153,23 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 		}
 	}
 	return nil
+}
+
+// renderCI writes the GitOps repository's own CI: a GitHub Actions
+// workflow that calls a plain script, so any CI system can run the same
+// checks (gen render --check, gen validate). The names stay clear of the
+// project's own .ci/.
+func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data any) error) error {
+	d := ciData{TargetRevision: quote(cfg.Repo.TargetRevision)}
+	if err := add(".github/workflows/gitops.yaml", "gitops-workflow.yaml.tmpl", d); err != nil {
+		return err
+	}
+	return add("hack/gitops-ci.sh", "gitops-ci.sh.tmpl", d)
+}
+
+// ciData feeds the CI templates.
+type ciData struct {
+	TargetRevision string
 }
 
 // keepImages replaces the images: entries of a freshly rendered overlay

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/render"
+	"github.com/rolloutgen/rolloutgen/internal/synth"
 	"github.com/rolloutgen/rolloutgen/templates"
 )
 
@@ -111,7 +112,7 @@ func check(t *testing.T, root string, cfg *config.Config) render.Drift {
 func TestIdempotentAndCheckCatchesHandEdits(t *testing.T) {
 	root := t.TempDir()
 	cfg := loadCase(t, "demo")
-	if d := writeRender(t, root, cfg); len(d.Missing) != 13 {
+	if d := writeRender(t, root, cfg); len(d.Missing) != 16 { // 6 per base, 3 overlays, 5 argocd, 2 CI
 		t.Fatalf("first render wrote %v", d.Lines())
 	}
 	if d := check(t, root, cfg); !d.Empty() {
@@ -207,4 +208,36 @@ func TestNoYAMLInjection(t *testing.T) {
 	if !bytes.Contains(rollout, []byte(`canary-by-header-value: "'\"; kind: Secret # "`)) {
 		t.Errorf("header value not quoted as one scalar:\n%s", rollout)
 	}
+}
+
+// Found by gen validate on the 1,000-app benchmark repo: the AppProject
+// description listing every app broke the CRD's 255-byte maxLength, and the
+// API server would reject the AppProject.
+func TestProjectDescriptionFitsTheCRD(t *testing.T) {
+	cfg, err := config.Parse("gen.yaml", synth.GenYAML(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := r.Render(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path != "argocd/project.yaml" {
+			continue
+		}
+		for _, l := range strings.Split(string(f.Data), "\n") {
+			if d, ok := strings.CutPrefix(l, "  description: "); ok {
+				if len(d) > 255+2 || !strings.Contains(d, "50 apps") {
+					t.Errorf("description %d bytes: %s", len(d), d)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no description in argocd/project.yaml")
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# bench-bump.sh: `gen bump` as a whole process (open, edit, in-process
+# kustomize build, commit with index/ref/reflog) against the git CLI doing
+# less (sed -i + git add F + git commit, no build), A/B interleaved in one
+# run on the same synthetic monorepo. Prints median wall times, the ratio
+# gen/git (target <= 1.0), peak RSS of each (/usr/bin/time -f %M; target
+# < 40 MiB) and the load average before and after.
+#
+#   hack/bench-bump.sh                 # 200 and 5000 apps, 15 rounds
+#   APPS="5000" ROUNDS=9 hack/bench-bump.sh
+#
+# Remote mode has its own figure: `gen bump --repo-url` (shallow clone in
+# memory, no checkout, push) against git clone --depth 1 --single-branch
+# --sparse + sparse-checkout add + sed + commit + push, both over file://
+# to a bare copy of the same repository (REMOTE_ROUNDS, default 7; 0 skips).
+#
+# Called by hack/bench.sh (make bench). GEN is the binary (default bin/gen,
+# built by make); repositories are cached in $CACHE between runs (the
+# 5,000-app one takes about two minutes to generate).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GEN=${GEN:-bin/gen}
+APPS=${APPS:-"200 5000"}
+APPS=${APPS//,/ } # "200,5000" works too
+ROUNDS=${ROUNDS:-15}
+REMOTE_ROUNDS=${REMOTE_ROUNDS:-7}
+COMMITS=${COMMITS:-2000}
+CACHE=${CACHE:-${TMPDIR:-/tmp}/rolloutgen-bench-bump}
+TIME=/usr/bin/time
+
+for tool in git sed "$TIME"; do
+	command -v "$tool" >/dev/null || { echo "bench-bump: $tool is required" >&2; exit 1; }
+done
+[ -x "$GEN" ] || go build -o "$GEN" ./cmd/gen
+GEN=$(cd "$(dirname "$GEN")" && pwd)/$(basename "$GEN")
+mkdir -p "$CACHE"
+SYNTH="$CACHE/synthrepo"
+go build -o "$SYNTH" ./internal/gitrepo/synth/cmd/synthrepo
+
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+ENVS=(dev staging prod)
+
+# measure CMD...: runs CMD in $repo, appends "seconds kib" to $out.
+measure() {
+	local out=$1; shift
+	local t0 t1 rss
+	t0=$(date +%s%N)
+	rss=$( { "$TIME" -f %M -o /dev/fd/3 "$@" >/dev/null 2>&1; } 3>&1 ) || {
+		echo "bench-bump: failed: $*" >&2; exit 1; }
+	t1=$(date +%s%N)
+	echo "$(( (t1 - t0) / 1000 )) $rss" >>"$out"
+}
+
+median_s() { sort -n "$1" | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}'; }
+peak_mib() { sort -n -k2 "$1" | tail -1 | awk '{printf "%.1f", $2/1024}'; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+
+for apps in $APPS; do
+	repo="$CACHE/synth-$apps-$COMMITS"
+	if [ ! -e "$repo/.git/bench-complete" ]; then
+		rm -rf "$repo"
+		echo "bench-bump: generating $apps apps in $repo" >&2
+		"$SYNTH" -apps "$apps" -commits "$COMMITS" -dir "$repo"
+		touch "$repo/.git/bench-complete"
+	fi
+	a=$(mktemp) b=$(mktemp)
+	seq=0
+	pick() {
+		seq=$((seq + 1))
+		dir=$(printf 'overlays/%s/app-%05d' "${ENVS[RANDOM % 3]}" $(( (RANDOM * 32768 + RANDOM) % apps )))
+		tag="bench-$(date +%s)-$seq"
+	}
+	run_gen() { pick; (cd "$repo" && measure "$1" "$GEN" bump --path "$dir" --tag "$tag"); }
+	run_git() {
+		pick
+		(cd "$repo" && measure "$1" sh -c 'sed -i "s/^  newTag: [^ ]*/  newTag: $2/" "$1" && git add "$1" && git commit -q -m "bump $1 to $2"' \
+			sh "$dir/kustomization.yaml" "$tag")
+	}
+	load0=$(loadavg)
+	run_gen /dev/null; run_git /dev/null # warm the page cache for both
+	for ((i = 0; i < ROUNDS; i++)); do
+		if ((i % 2 == 0)); then run_gen "$a"; run_git "$b"; else run_git "$b"; run_gen "$a"; fi
+	done
+	load1=$(loadavg)
+	if [ -n "$(git -C "$repo" status --porcelain)" ]; then
+		echo "bench-bump: $repo is not clean after the run" >&2; exit 1
+	fi
+	files=$(git -C "$repo" ls-files | wc -l)
+	ma=$(median_s "$a") mb=$(median_s "$b")
+	echo "gen bump vs git CLI, $apps apps ($files files), $ROUNDS rounds each, interleaved"
+	printf '  gen bump (edit+build+commit) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
+	printf '  sed + git add + git commit   median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
+	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
+		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+	rm -f "$a" "$b"
+
+	((REMOTE_ROUNDS > 0)) || continue
+	bare="$CACHE/remote-$apps-$COMMITS.git"
+	[ -d "$bare" ] || git clone -q --bare "$repo" "$bare"
+	url="file://$bare"
+	scratch=$(mktemp -d)
+	a=$(mktemp) b=$(mktemp)
+	run_gen_remote() { pick; (cd "$scratch" && measure "$1" "$GEN" bump --repo-url "$url" --path "$dir" --tag "$tag"); }
+	run_git_remote() {
+		pick
+		(cd "$scratch" && measure "$1" sh -c 'set -e; d=$(mktemp -d "$PWD/c.XXXXXX")
+			git clone -q --depth 1 --single-branch --sparse "$1" "$d"
+			cd "$d"; git sparse-checkout add "$2"
+			sed -i "s/^  newTag: [^ ]*/  newTag: $3/" "$2/kustomization.yaml"
+			git commit -q -am "bump $2 to $3"; git push -q origin HEAD
+			cd ..; rm -rf "$d"' sh "$url" "$dir" "$tag")
+	}
+	load0=$(loadavg)
+	run_gen_remote /dev/null; run_git_remote /dev/null
+	for ((i = 0; i < REMOTE_ROUNDS; i++)); do
+		if ((i % 2 == 0)); then run_gen_remote "$a"; run_git_remote "$b"; else run_git_remote "$b"; run_gen_remote "$a"; fi
+	done
+	load1=$(loadavg)
+	ma=$(median_s "$a") mb=$(median_s "$b")
+	echo "remote mode over file://, $apps apps ($files files), $REMOTE_ROUNDS rounds each, interleaved"
+	printf '  gen bump --repo-url (clone in memory, build, push) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
+	printf '  git clone --depth 1 --sparse + commit + push        median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
+	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
+		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+	rm -rf "$a" "$b" "$scratch"
+done

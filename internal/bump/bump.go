@@ -1,0 +1,341 @@
+package bump
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// Sentinels for the outcomes callers branch on.
+var (
+	// ErrNoKustomization: the directory holds no kustomization file.
+	ErrNoKustomization = errors.New("no kustomization.yaml in the directory")
+	// ErrImage: which images: entry to bump is not clear (none, or several
+	// and no --image).
+	ErrImage = errors.New("cannot tell which image to bump")
+	// ErrBuild: the edited overlay no longer builds; nothing was written.
+	ErrBuild = errors.New("the edited overlay does not build; nothing was written")
+)
+
+// Signature is who made a commit, and when.
+type Signature struct {
+	Name, Email string
+	When        time.Time
+}
+
+// String is git's "Name <email>".
+func (s Signature) String() string { return s.Name + " <" + s.Email + ">" }
+
+// Meta is what a commit says besides its content.
+type Meta struct {
+	Message           string
+	Author, Committer Signature
+}
+
+// Commit is a commit made in the repository.
+type Commit struct {
+	Hash   string
+	Branch string
+}
+
+// Repo is the repository a bump commits into: a checkout on disk, or a
+// shallow clone in memory (whose CheckClean has nothing to check).
+type Repo interface {
+	// CheckClean fails (naming path) when path has uncommitted changes.
+	CheckClean(path string) error
+	// CommitFile commits content at path (slash-separated, repo-relative)
+	// on the current branch, touching nothing else.
+	CommitFile(ctx context.Context, path string, content []byte, meta Meta) (Commit, error)
+}
+
+// Reapply redoes the edit on another commit: tree is that commit's files,
+// old the file's content there. It returns the new content and the commit
+// message for it (the old tag there may differ from the local one);
+// changed is false when old already pins the requested version.
+type Reapply func(ctx context.Context, tree fs.FS, old []byte) (content []byte, message string, changed bool, err error)
+
+// PushResult is what ended on the remote.
+type PushResult struct {
+	// Commit is the remote branch head afterwards.
+	Commit string
+	// Pushed is false when the remote already had the change.
+	Pushed bool
+	// Attempts counts the pushes tried.
+	Attempts int
+	// Reapplied: Commit was made by re-applying the edit on a newer
+	// remote head, not the local commit.
+	Reapplied bool
+}
+
+// Pusher publishes a commit of path, calling reapply on the remote's new
+// head when the remote moved on (bounded, non-fast-forward only).
+type Pusher interface {
+	Push(ctx context.Context, commit Commit, path string, meta Meta, reapply Reapply) (PushResult, error)
+}
+
+// Target says which images: entry to bump.
+type Target struct {
+	// App and Env name the overlay in a gen repository ("" in --path mode);
+	// they appear in messages only.
+	App, Env string
+	// Dir is the kustomization directory, slash-separated and relative to
+	// the repository root.
+	Dir string
+	// Image is the images: entry's name; "" picks the only entry.
+	Image string
+}
+
+// Request is one bump.
+type Request struct {
+	Target
+	Tag, Digest string
+	// Message is a text/template for the commit message ("": the default).
+	Message string
+	// Author and Committer sign the commit; their When is the commit time.
+	Author, Committer Signature
+	// DryRun computes the diff and the commit and changes nothing.
+	DryRun bool
+}
+
+// Result is what a bump did, for the text and JSON outputs.
+type Result struct {
+	App   string `json:"app,omitempty"`
+	Env   string `json:"env,omitempty"`
+	Dir   string `json:"dir"`
+	File  string `json:"file"`
+	Image string `json:"image"`
+	// OldTag, NewTag, OldDigest and Digest describe the entry before and after.
+	OldTag    string `json:"oldTag"`
+	NewTag    string `json:"newTag"`
+	OldDigest string `json:"oldDigest,omitempty"`
+	Digest    string `json:"digest,omitempty"`
+	// Changed is false when the entry already pinned the request.
+	Changed bool `json:"changed"`
+	// Commit is the commit made (or, after a push, the remote head).
+	Commit   string `json:"commit,omitempty"`
+	Branch   string `json:"branch,omitempty"`
+	Pushed   bool   `json:"pushed"`
+	Attempts int    `json:"attempts"`
+	DryRun   bool   `json:"dryRun,omitempty"`
+	Message  string `json:"message,omitempty"`
+	// Diff is the unified diff of the file (dry runs only).
+	Diff string `json:"diff,omitempty"`
+}
+
+// Bumper runs bumps against one repository.
+type Bumper struct {
+	// Repo commits; Pusher, when set, publishes after the commit.
+	Repo   Repo
+	Pusher Pusher
+	// FS is the filesystem the overlay builds from and Root the
+	// repository's directory in it (the worktree on disk, or "/" over a
+	// clone's tree).
+	FS   filesys.FileSystem
+	Root string
+	// Log receives one line per action.
+	Log io.Writer
+	// KeepsCommits: Repo is a checkout where a commit outlives a failed
+	// push (not an in-memory clone); errors then say so.
+	KeepsCommits bool
+}
+
+func (b Bumper) logf(format string, a ...any) {
+	if b.Log != nil {
+		fmt.Fprintf(b.Log, format+"\n", a...)
+	}
+}
+
+// name is the bump's name in errors: "app/env", or the directory.
+func (t Target) name() string {
+	if t.App != "" {
+		return t.App + "/" + t.Env
+	}
+	return t.Dir
+}
+
+// Run bumps req's image: edit, build check, commit, push. Already at the
+// requested version, it commits nothing (and, with a pusher, still makes
+// sure the remote has it). A failure leaves the repository as it was.
+func (b Bumper) Run(ctx context.Context, req Request) (Result, error) {
+	res, err := b.run(ctx, req)
+	if err != nil {
+		return res, fmt.Errorf("bump %s: %w", req.name(), err)
+	}
+	return res, nil
+}
+
+func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
+	res := Result{App: req.App, Env: req.Env, Dir: req.Dir, NewTag: req.Tag, Digest: req.Digest, DryRun: req.DryRun}
+	tmpl, err := ParseMessage(req.Message)
+	if err != nil {
+		return res, err
+	}
+	file, err := b.findKustomization(req.Dir)
+	if err != nil {
+		return res, err
+	}
+	res.File = file
+	if err := b.Repo.CheckClean(file); err != nil {
+		return res, err
+	}
+	old, err := b.FS.ReadFile(b.abs(file))
+	if err != nil {
+		return res, fmt.Errorf("read %s: %w", file, err)
+	}
+	image, err := pickImage(old, file, req.Image)
+	if err != nil {
+		return res, err
+	}
+	res.Image = image
+	if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
+		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
+	}
+	content, change, err := b.edit(b.FS, b.Root, file, old, image, req.Tag, req.Digest)
+	if err != nil {
+		return res, err
+	}
+	res.Changed = !change.IsZero()
+	meta := Meta{Author: req.Author, Committer: req.Committer}
+	meta.Message, err = tmpl.render(req, res)
+	if err != nil {
+		return res, err
+	}
+	if !res.Changed {
+		b.logf("%s: %s already at %s; nothing to commit", file, image, kustomize.Version{Tag: req.Tag, Digest: req.Digest})
+		if b.Pusher == nil || req.DryRun {
+			return res, nil
+		}
+	} else {
+		b.logf("edited %s: %s %s -> %s", file, image, versionOrNone(change.Old), change.New)
+		b.logf("built %s", req.Dir)
+		res.Message = meta.Message
+	}
+	if req.DryRun {
+		res.Diff = UnifiedDiff("a/"+file, "b/"+file, old, content)
+		return res, nil
+	}
+	var commit Commit
+	if res.Changed {
+		commit, err = b.Repo.CommitFile(ctx, file, content, meta)
+		if err != nil {
+			return res, err
+		}
+		res.Commit, res.Branch = commit.Hash, commit.Branch
+		b.logf("committed %s on %s", short(commit.Hash), commit.Branch)
+	}
+	if b.Pusher == nil {
+		return res, nil
+	}
+	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
+		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req.Tag, req.Digest)
+		if err != nil || change.IsZero() {
+			return nil, "", false, err
+		}
+		res.OldTag, res.OldDigest = change.Old.Tag, change.Old.Digest
+		msg, err := tmpl.render(req, res)
+		if err != nil {
+			return nil, "", false, err
+		}
+		res.Message = msg
+		b.logf("re-applied on the remote head: %s %s -> %s", image, versionOrNone(change.Old), change.New)
+		return content, msg, true, nil
+	}
+	pr, err := b.Pusher.Push(ctx, commit, file, meta, reapply)
+	res.Attempts = pr.Attempts
+	if err != nil {
+		if commit.Hash != "" && b.KeepsCommits {
+			// Like git commit && git push: the commit stays; running the
+			// same bump with --push again pushes it.
+			return res, fmt.Errorf("committed %s on %s but did not push it: %w", short(commit.Hash), commit.Branch, err)
+		}
+		return res, err
+	}
+	res.Pushed = pr.Pushed
+	if pr.Commit != "" {
+		res.Commit = pr.Commit
+	}
+	if pr.Reapplied && !pr.Pushed {
+		// The remote already had the requested version.
+		res.Changed = false
+	}
+	return res, nil
+}
+
+// edit pins image in the kustomization file (content old) and checks that
+// the overlay still builds on fsys with the new content in place.
+func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image, tag, digest string) ([]byte, kustomize.Change, error) {
+	content, change, err := kustomize.SetImage(old, image, tag, digest)
+	if err != nil {
+		return nil, change, fmt.Errorf("%s: %w", file, err)
+	}
+	if change.IsZero() {
+		return old, change, nil
+	}
+	change.File = file
+	abs := path.Join(root, file)
+	view := kustomize.WithFiles(fsys, map[string][]byte{abs: content})
+	if _, err := kustomize.BuildResMap(view, path.Dir(abs)); err != nil {
+		return nil, kustomize.Change{}, fmt.Errorf("%w: %w", ErrBuild, err)
+	}
+	return content, change, nil
+}
+
+// abs is file's path in b.FS.
+func (b Bumper) abs(file string) string { return path.Join(b.Root, file) }
+
+// findKustomization returns the repo-relative path of dir's kustomization
+// file, under any of the names kustomize recognises.
+func (b Bumper) findKustomization(dir string) (string, error) {
+	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		f := path.Join(dir, name)
+		if b.FS.Exists(b.abs(f)) && !b.FS.IsDir(b.abs(f)) {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", dir, ErrNoKustomization)
+}
+
+// pickImage returns want, or the kustomization's only images: entry.
+func pickImage(data []byte, file, want string) (string, error) {
+	if want != "" {
+		return want, kustomize.ValidateImageName(want)
+	}
+	imgs, err := kustomize.Images(data)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	switch len(imgs) {
+	case 1:
+		return imgs[0].Name, nil
+	case 0:
+		return "", fmt.Errorf("%s has no images: entry; pass --image NAME to add one: %w", file, ErrImage)
+	}
+	names := make([]string, len(imgs))
+	for i, im := range imgs {
+		names[i] = im.Name
+	}
+	return "", fmt.Errorf("%s has several images (%s); pass --image NAME: %w", file, strings.Join(names, ", "), ErrImage)
+}
+
+func versionOrNone(v kustomize.Version) string {
+	if s := v.String(); s != "" {
+		return s
+	}
+	return "(none)"
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

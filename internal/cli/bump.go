@@ -1,0 +1,343 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/rolloutgen/rolloutgen/internal/bump"
+	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+)
+
+type bumpOptions struct {
+	*globalOptions
+
+	app, env       string
+	path, image    string
+	tag, digest    string
+	message        string
+	author         string
+	committer      string
+	push           bool
+	remote, branch string
+	maxAttempts    int
+	repoURL        string
+	dryRun         bool
+	output         string
+	sshKey         string
+	sshKnownHosts  string
+	// Room for --refresh/--context/--argocd-namespace (the Argo CD refresh
+	// after a push), added by its own change.
+}
+
+func newBumpCmd(g *globalOptions) *cobra.Command {
+	o := &bumpOptions{globalOptions: g}
+	c := &cobra.Command{
+		Use:   "bump --tag TAG [--app APP] [--env ENV] [--push]",
+		Short: "Commit an image-tag bump of one overlay (and push it)",
+		Long: `Pin an app's image to a new tag in overlays/<env>/<app>/kustomization.yaml
+and commit that one file: the images: entry is edited in place (comments,
+order and formatting survive), the overlay is built in-process before
+anything is written, and only the bumped file goes into the commit — other
+changes in the worktree stay as they were.
+
+Without --env the first environment of the promotion chain is bumped;
+without --app the repository must have exactly one app. --path DIR bumps
+any kustomization directory, no gen.yaml needed.
+
+--push pushes the branch; when the remote moved on, the same bump is
+re-applied on the new remote head and pushed again (bounded by
+--max-attempts). --repo-url bumps a remote repository without a checkout
+(shallow clone in memory) and implies --push.
+
+Already at the tag: says so and exits 0 without a commit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBump(cmd.Context(), o) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.tag, "tag", "", "image tag to pin (required; OCI grammar [A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
+	f.StringVar(&o.digest, "digest", "", "image digest to pin with the tag (sha256:<64 hex>); without it an existing digest is removed")
+	f.StringVar(&o.app, "app", "", "app to bump (default: the only app in gen.yaml)")
+	f.StringVar(&o.env, "env", "", "environment to bump (default: the first of the promotion chain)")
+	f.StringVar(&o.path, "path", "", "kustomization directory to bump instead of an app's overlay (no gen.yaml needed)")
+	f.StringVar(&o.image, "image", "", "images: entry to set (default: the app's image, or with --path the only entry)")
+	f.StringVar(&o.message, "message", "", "commit message template (Go text/template: .App .Env .Image .OldTag .NewTag .Old .New .Dir .File)")
+	f.StringVar(&o.author, "author", "", `commit author "Name <email>" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, then git config)`)
+	f.StringVar(&o.committer, "committer", "", `committer "Name <email>" (default: GIT_COMMITTER_*, then git config, then the author)`)
+	f.BoolVar(&o.push, "push", false, "push the commit; retried on non-fast-forward by re-applying the bump on the new remote head")
+	f.StringVar(&o.remote, "remote", "origin", "remote to push to")
+	f.StringVar(&o.branch, "branch", "", "remote branch to push to (default: the current branch; with --repo-url the remote's default)")
+	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
+	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
+	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
+	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
+	return c
+}
+
+// validate checks the flags alone; each error names the flag.
+func (o *bumpOptions) validate() error {
+	if o.tag == "" {
+		return usagef("--tag is required")
+	}
+	if err := kustomize.ValidateTag(o.tag); err != nil {
+		return usagef("--tag: %w", err)
+	}
+	if o.digest != "" {
+		if err := kustomize.ValidateDigest(o.digest); err != nil {
+			return usagef("--digest: %w", err)
+		}
+	}
+	if o.image != "" {
+		if err := kustomize.ValidateImageName(o.image); err != nil {
+			return usagef("--image: %w", err)
+		}
+	}
+	if o.output != "text" && o.output != "json" && o.output != "yaml" {
+		return usagef("--output %q: want text, json or yaml", o.output)
+	}
+	if o.maxAttempts < 1 {
+		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
+	}
+	if o.path != "" && (o.app != "" || o.env != "") {
+		return usagef("--path bumps a directory directly; it cannot be combined with --app or --env")
+	}
+	if _, err := bump.ParseMessage(o.message); err != nil {
+		return usageErr(err)
+	}
+	for _, id := range []struct{ flag, v string }{{"--author", o.author}, {"--committer", o.committer}} {
+		if _, _, err := parseIdentity(id.v); err != nil {
+			return usagef("%s %q: %w", id.flag, id.v, err)
+		}
+	}
+	return nil
+}
+
+// parseIdentity splits "Name <email>"; "" is no identity.
+func parseIdentity(s string) (name, email string, err error) {
+	if strings.TrimSpace(s) == "" {
+		return "", "", nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name == "" {
+		return "", "", errors.New(`want "Name <email>"`)
+	}
+	return a.Name, a.Address, nil
+}
+
+func runBump(ctx context.Context, o *bumpOptions) (err error) {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.repoURL != "" {
+		return runRemoteBump(ctx, o)
+	}
+	var (
+		target bump.Target
+		repo   *gitrepo.Repo
+	)
+	if o.path != "" {
+		dir := o.globalOptions.path(o.path)
+		if repo, err = gitrepo.Open(dir); err != nil {
+			return fmt.Errorf("--path %s: %w", o.path, err)
+		}
+		rel, err := repoRel(repo.Root(), dir)
+		if err != nil {
+			return usagef("--path %s: %w", o.path, err)
+		}
+		target = bump.Target{Dir: rel, Image: o.image}
+	} else {
+		cfg, root, err := o.loadConfig()
+		if err != nil {
+			return err
+		}
+		if target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
+			return err
+		}
+		if repo, err = gitrepo.Open(root); err != nil {
+			return err
+		}
+		sub, err := repoRel(repo.Root(), root)
+		if err != nil {
+			return usagef("%s: %w", o.configPath, err)
+		}
+		if sub != "." {
+			target.Dir = sub + "/" + target.Dir
+		}
+	}
+	branch, _, err := repo.Head()
+	if err != nil {
+		return err
+	}
+	req, err := o.request(target, repo)
+	if err != nil {
+		return err
+	}
+	b := bump.Bumper{
+		Repo: localRepo{repo},
+		FS:   filesys.MakeFsOnDisk(),
+		Root: repo.Root(),
+		Log:  o.deps.Stderr,
+
+		KeepsCommits: true,
+	}
+	if o.push && !o.dryRun {
+		p, err := o.localPusher(repo, branch)
+		if err != nil {
+			return err
+		}
+		defer p.ep.Close()
+		// Whatever goes wrong, no credential reaches the output.
+		defer func() { err = redacted(p.ep, err) }()
+		b.Pusher = p
+	}
+	res, err := b.Run(ctx, req)
+	if res.Branch == "" {
+		res.Branch = branch
+	}
+	if err != nil {
+		return bumpErr(err)
+	}
+	return o.print(res, req)
+}
+
+// request builds the bump request: flags, identity and clock.
+func (o *bumpOptions) request(t bump.Target, repo *gitrepo.Repo) (bump.Request, error) {
+	var flags gitrepo.IdentityFlags
+	flags.AuthorName, flags.AuthorEmail, _ = parseIdentity(o.author)
+	flags.CommitterName, flags.CommitterEmail, _ = parseIdentity(o.committer)
+	author, committer, err := gitrepo.ResolveIdentity(flags, o.deps.Getenv, repo, o.now())
+	if err != nil {
+		return bump.Request{}, usageErr(err)
+	}
+	return bump.Request{
+		Target:    t,
+		Tag:       o.tag,
+		Digest:    o.digest,
+		Message:   o.message,
+		Author:    bump.Signature{Name: author.Name, Email: author.Email, When: author.When},
+		Committer: bump.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
+		DryRun:    o.dryRun,
+	}, nil
+}
+
+func (o *bumpOptions) now() time.Time {
+	if o.deps.Now != nil {
+		return o.deps.Now()
+	}
+	return time.Now()
+}
+
+// configTarget picks the overlay of app in env from gen.yaml.
+func configTarget(cfg *config.Config, app, env, image string) (bump.Target, error) {
+	names := cfg.AppNames()
+	if app == "" {
+		if len(names) != 1 {
+			return bump.Target{}, usagef("gen.yaml has %d apps (%s); pass --app", len(names), strings.Join(names, ", "))
+		}
+		app = names[0]
+	}
+	a, ok := cfg.App(app)
+	if !ok {
+		return bump.Target{}, usagef("--app %q: not in gen.yaml (apps: %s)", app, strings.Join(names, ", "))
+	}
+	if env == "" {
+		if len(cfg.Environments) == 0 {
+			return bump.Target{}, usagef("gen.yaml has no environments")
+		}
+		env = cfg.Environments[0].Name
+	}
+	if _, ok := cfg.Environment(env); !ok {
+		envs := make([]string, len(cfg.Environments))
+		for i, e := range cfg.Environments {
+			envs[i] = e.Name
+		}
+		return bump.Target{}, usagef("--env %q: not in gen.yaml (environments: %s)", env, strings.Join(envs, ", "))
+	}
+	if image == "" {
+		image = a.Image
+	}
+	return bump.Target{App: app, Env: env, Dir: config.OverlayDir(env, app), Image: image}, nil
+}
+
+// repoRel is dir relative to the repository root, slash-separated.
+func repoRel(root, dir string) (string, error) {
+	for _, p := range []*string{&root, &dir} {
+		if r, err := filepath.EvalSymlinks(*p); err == nil {
+			*p = r
+		}
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the repository %s", dir, root)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// bumpErr maps the bump's input errors to usage errors (exit 2).
+func bumpErr(err error) error {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
+		if errors.Is(err, e) {
+			return usageErr(err)
+		}
+	}
+	return err
+}
+
+// print writes the result: JSON, or a line (and a dry run's diff) as text.
+func (o *bumpOptions) print(res bump.Result, req bump.Request) error {
+	w := o.deps.Stdout
+	switch o.output {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	case "yaml":
+		// The JSON field names, as kubectl -o yaml does.
+		b, err := yaml.Marshal(res)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	name := req.Dir
+	if req.App != "" {
+		name = req.App + "/" + req.Env
+	}
+	now := kustomize.Version{Tag: res.NewTag, Digest: res.Digest}
+	switch {
+	case !res.Changed:
+		_, err := fmt.Fprintf(w, "%s: %s already at %s; nothing to commit\n", name, res.Image, now)
+		return err
+	case res.DryRun:
+		fmt.Fprint(w, res.Diff)
+		fmt.Fprintf(w, "\nwould commit on %s:\n  author:    %s\n  committer: %s\n\n", res.Branch, req.Author, req.Committer)
+		for _, l := range strings.Split(strings.TrimRight(res.Message, "\n"), "\n") {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+		return nil
+	}
+	old := kustomize.Version{Tag: res.OldTag, Digest: res.OldDigest}.String()
+	if old == "" {
+		old = "(none)"
+	}
+	pushed := ""
+	if res.Pushed {
+		pushed = ", pushed"
+	}
+	_, err := fmt.Fprintf(w, "%s: %s %s -> %s (commit %s on %s%s)\n", name, res.Image, old, now, res.Commit, res.Branch, pushed)
+	return err
+}

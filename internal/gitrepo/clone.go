@@ -1,0 +1,87 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/memory"
+)
+
+// ShallowClone is remote mode's repository: depth 1, one branch, objects in
+// memory, no worktree. A bump reads one file from Head's tree and writes a
+// handful of objects; a checkout would cost more than all the rest (every
+// blob inflated and, in memory, re-hashed by any status).
+type ShallowClone struct {
+	Storer storage.Storer
+	// Branch is the cloned branch (the remote's default when none was asked).
+	Branch string
+	Head   *object.Commit
+}
+
+// CloneShallow clones branch ("" for the remote's default branch) of ep at
+// depth 1 into memory without checking anything out.
+func CloneShallow(ctx context.Context, ep *Endpoint, branch string) (*ShallowClone, error) {
+	st := memory.NewStorage()
+	opts := &git.CloneOptions{
+		URL:          ep.URL,
+		Auth:         ep.auth,
+		SingleBranch: true,
+		Depth:        1,
+		NoCheckout:   true,
+		Tags:         git.NoTags,
+	}
+	if branch != "" {
+		opts.ReferenceName = plumbing.NewBranchReferenceName(branch)
+	}
+	// A nil worktree makes go-git clone bare: there is nothing it could check
+	// out even if NoCheckout were lost.
+	repo, err := git.CloneContext(ctx, st, nil, opts)
+	if err != nil {
+		what := "clone"
+		if branch != "" {
+			what = "clone branch " + branch + " of"
+		}
+		return nil, ep.wrapErr(what, err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, ep.wrapErr("clone", fmt.Errorf("read HEAD: %w", err))
+	}
+	if !head.Name().IsBranch() {
+		return nil, ep.wrapErr("clone", fmt.Errorf("remote HEAD is not a branch (%s); pass --branch", head.Name()))
+	}
+	c, err := object.GetCommit(st, head.Hash())
+	if err != nil {
+		return nil, ep.wrapErr("clone", fmt.Errorf("read head commit: %w", err))
+	}
+	return &ShallowClone{Storer: st, Branch: head.Name().Short(), Head: c}, nil
+}
+
+// ErrFileNotFound: the path is not a file in the commit's tree.
+var ErrFileNotFound = errors.New("file not found in commit")
+
+// ReadFileAt returns the content of path (slash-separated, repo-relative)
+// in commit's tree, reading only the trees on the path and the blob.
+func ReadFileAt(c *object.Commit, path string) ([]byte, error) {
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, c.Hash, err)
+	}
+	f, err := tree.File(path)
+	if err != nil {
+		if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
+			return nil, fmt.Errorf("read %s at %s: %w", path, c.Hash, ErrFileNotFound)
+		}
+		return nil, fmt.Errorf("read %s at %s: %w", path, c.Hash, err)
+	}
+	s, err := f.Contents()
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, c.Hash, err)
+	}
+	return []byte(s), nil
+}

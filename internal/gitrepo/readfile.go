@@ -1,0 +1,145 @@
+package gitrepo
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// ReadFile returns the content of path (slash-separated, repo-relative) at
+// rev. "HEAD" (or "") is resolved here so that it is this worktree's HEAD,
+// detached or not; other revisions go through go-git's revision parser.
+func (r *Repo) ReadFile(rev, path string) ([]byte, error) {
+	commit, err := r.resolveCommit(rev)
+	if err != nil {
+		return nil, err
+	}
+	e, found, err := lookupPath(r.objects, commit.TreeHash, path)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("read %q at %q: no such file", path, rev)
+	}
+	if !e.Mode.IsFile() {
+		return nil, fmt.Errorf("read %q at %q: not a regular file", path, rev)
+	}
+	return readBlob(r, e.Hash)
+}
+
+// FileAtHead is ReadFile("HEAD", path).
+func (r *Repo) FileAtHead(path string) ([]byte, error) { return r.ReadFile("HEAD", path) }
+
+func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
+	var h plumbing.Hash
+	switch {
+	case rev == "" || rev == "HEAD":
+		var err error
+		if h, err = r.headCommit(); err != nil {
+			return nil, err
+		}
+	default:
+		// go-git reads HEAD from the common directory, which in a linked
+		// worktree is another worktree's HEAD: resolve ours, hand it the
+		// rest ("HEAD~2" becomes "<hash>~2").
+		if rest, ok := strings.CutPrefix(rev, "HEAD"); ok && (rest[0] == '~' || rest[0] == '^') {
+			head, err := r.headCommit()
+			if err != nil {
+				return nil, err
+			}
+			rev = head.String() + rest
+		}
+		repo, err := git.Open(r.objects, nil)
+		if err != nil {
+			return nil, fmt.Errorf("resolve %q: %w", rev, err)
+		}
+		p, err := repo.ResolveRevision(plumbing.Revision(rev))
+		if err != nil {
+			return nil, fmt.Errorf("resolve %q: %w", rev, err)
+		}
+		h = *p
+	}
+	c, err := object.GetCommit(r.objects, h)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s (%q): %w", h, rev, err)
+	}
+	return c, nil
+}
+
+// headCommit is the commit HEAD names, detached or not.
+func (r *Repo) headCommit() (plumbing.Hash, error) {
+	target, err := r.headTarget()
+	switch {
+	case err == nil:
+		h, found, err := r.readRef(target)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if !found {
+			return plumbing.ZeroHash, fmt.Errorf("resolve HEAD (%q): %w", target, ErrUnbornBranch)
+		}
+		return h, nil
+	case isDetached(err):
+		return r.detachedHead()
+	default:
+		return plumbing.ZeroHash, err
+	}
+}
+
+func readBlob(r *Repo, h plumbing.Hash) ([]byte, error) {
+	o, err := r.objects.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// lookupPath walks only the trees on path, scanning each linearly: cheaper
+// than go-git's Tree.File, which builds a map of every tree it passes.
+func lookupPath(s interface {
+	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
+}, root plumbing.Hash, path string) (object.TreeEntry, bool, error) {
+	parts, err := splitRepoPath(path)
+	if err != nil {
+		return object.TreeEntry{}, false, err
+	}
+	h := root
+	for i, name := range parts {
+		o, err := s.EncodedObject(plumbing.TreeObject, h)
+		if err != nil {
+			return object.TreeEntry{}, false, fmt.Errorf("read tree %s on the way to %q: %w", h, path, err)
+		}
+		var t object.Tree
+		if err := t.Decode(o); err != nil {
+			return object.TreeEntry{}, false, fmt.Errorf("decode tree %s on the way to %q: %w", h, path, err)
+		}
+		var e *object.TreeEntry
+		for j := range t.Entries {
+			if t.Entries[j].Name == name {
+				e = &t.Entries[j]
+				break
+			}
+		}
+		if e == nil {
+			return object.TreeEntry{}, false, nil
+		}
+		if i == len(parts)-1 {
+			return *e, true, nil
+		}
+		if e.Mode != filemode.Dir {
+			return object.TreeEntry{}, false, nil
+		}
+		h = e.Hash
+	}
+	return object.TreeEntry{}, false, nil
+}

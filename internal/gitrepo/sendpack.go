@@ -1,0 +1,213 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
+	"github.com/go-git/go-git/v5/plumbing/revlist"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
+	"github.com/go-git/go-git/v5/storage"
+)
+
+// errAlreadyThere: the remote branch already points at the commit.
+var errAlreadyThere = errors.New("remote already at commit")
+
+// sendPack updates ref on the remote from its advertised head to commit, as
+// a compare-and-swap: the command carries the old hash we checked, so
+// receive-pack refuses it if another push landed in between.
+//
+// This replaces go-git's Remote.Push for three reasons. Its fast-forward
+// check walks history and, in a depth-1 clone, fails with "object not found"
+// instead of reporting a non-fast-forward. It computes what to send by
+// walking every tree of the remote head (40k entries in a monorepo) where a
+// one-file bump needs only the objects on the changed path. And it can push
+// only a ref, while a re-applied commit must be pushed before the local
+// branch is moved to it.
+func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.ReferenceName, commit plumbing.Hash) (err error) {
+	tep, err := transport.NewEndpoint(ep.URL)
+	if err != nil {
+		return err
+	}
+	cl, err := client.NewClient(tep)
+	if err != nil {
+		return err
+	}
+	sess, err := cl.NewReceivePackSession(tep, ep.auth)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := sess.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	ar, err := sess.AdvertisedReferencesContext(ctx)
+	if err != nil && !errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return err
+	}
+	old := plumbing.ZeroHash
+	if ar != nil {
+		refs, err := ar.AllReferences()
+		if err != nil {
+			return err
+		}
+		if r, err := refs.Reference(ref); err == nil {
+			old = r.Hash()
+		}
+	}
+	if old == commit {
+		return errAlreadyThere
+	}
+	if ar == nil {
+		return errors.New("remote advertised no capabilities")
+	}
+	objs, err := objectsToSend(s, ref, commit, old)
+	if err != nil {
+		return err
+	}
+	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
+	req.Commands = []*packp.Command{{Name: ref, Old: old, New: commit}}
+	useRefDeltas := !ar.Capabilities.Supports(capability.OFSDelta)
+
+	pr, pw := io.Pipe()
+	req.Packfile = pr
+	encoded := make(chan error, 1)
+	go func() {
+		// Window 0: the few new objects gain nothing from delta search, and
+		// go-git sends no thin packs, so there is no base to delta against.
+		_, err := packfile.NewEncoder(pw, s, useRefDeltas).Encode(objs, 0)
+		encoded <- pw.CloseWithError(err)
+	}()
+	rs, err := sess.ReceivePack(ctx, req)
+	if err != nil {
+		_ = pr.Close()
+		<-encoded
+		return classifyPushError(err)
+	}
+	if err := <-encoded; err != nil {
+		return err
+	}
+	if rs != nil {
+		if err := rs.Error(); err != nil {
+			return classifyPushError(err)
+		}
+	}
+	return nil
+}
+
+// errNotAncestor is what objectsToSend reports when the remote head is not
+// in the commit's history: the remote moved on.
+func errNotAncestor(ref plumbing.ReferenceName, old plumbing.Hash) error {
+	return fmt.Errorf("%w: %s is at %s", ErrNonFastForward, ref.Short(), old)
+}
+
+// classifyPushError maps receive-pack's refusals that mean "the ref moved
+// under you" to ErrNonFastForward: our compare-and-swap lost a race with
+// another push (the old hash no longer matches, or the ref was locked by
+// that push at that instant). Everything else stays final.
+func classifyPushError(err error) error {
+	msg := err.Error()
+	for _, s := range []string{"non-fast-forward", "fetch first", "failed to update ref", "failed to lock", "cannot lock ref", "stale info", "but expected"} {
+		if strings.Contains(msg, s) {
+			return fmt.Errorf("%w: %w", ErrNonFastForward, err)
+		}
+	}
+	return err
+}
+
+// objectsToSend lists the objects the remote lacks, given that it has old.
+// For the usual bump (one commit on top of old) that is the commit plus the
+// trees and blobs that differ from old's tree, found by descending only into
+// subtrees whose hashes differ. Otherwise (several local commits ahead) it
+// falls back to a revlist walk. If old is not an ancestor of commit the push
+// would not be a fast-forward: ErrNonFastForward.
+func objectsToSend(s storage.Storer, ref plumbing.ReferenceName, commit, old plumbing.Hash) ([]plumbing.Hash, error) {
+	c, err := object.GetCommit(s, commit)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", commit, err)
+	}
+	if !old.IsZero() && len(c.ParentHashes) == 1 && c.ParentHashes[0] == old {
+		parent, err := object.GetCommit(s, old)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", old, err)
+		}
+		objs := []plumbing.Hash{commit}
+		if err := treeDiffObjects(s, c.TreeHash, parent.TreeHash, &objs); err != nil {
+			return nil, err
+		}
+		return objs, nil
+	}
+	var haves []plumbing.Hash
+	if !old.IsZero() {
+		oc, err := object.GetCommit(s, old)
+		if err != nil {
+			// We do not even have the remote head: it moved on.
+			return nil, errNotAncestor(ref, old)
+		}
+		ok, err := oc.IsAncestor(c)
+		if err != nil || !ok {
+			return nil, errNotAncestor(ref, old)
+		}
+		haves = append(haves, old)
+	}
+	shallow, err := s.Shallow()
+	if err != nil {
+		return nil, err
+	}
+	return revlist.Objects(s, []plumbing.Hash{commit}, append(haves, shallow...))
+}
+
+// treeDiffObjects appends the hashes of newTree and every tree and blob
+// under it that oldTree does not have at the same path. Identical subtrees
+// are skipped by hash, so the cost follows the change, not the repository.
+func treeDiffObjects(s storage.Storer, newTree, oldTree plumbing.Hash, out *[]plumbing.Hash) error {
+	if newTree == oldTree {
+		return nil
+	}
+	*out = append(*out, newTree)
+	nt, err := object.GetTree(s, newTree)
+	if err != nil {
+		return fmt.Errorf("read tree %s: %w", newTree, err)
+	}
+	oldEntries := map[string]object.TreeEntry{}
+	if !oldTree.IsZero() {
+		ot, err := object.GetTree(s, oldTree)
+		if err != nil {
+			return fmt.Errorf("read tree %s: %w", oldTree, err)
+		}
+		for _, e := range ot.Entries {
+			oldEntries[e.Name] = e
+		}
+	}
+	for _, e := range nt.Entries {
+		prev, had := oldEntries[e.Name]
+		if had && prev.Hash == e.Hash {
+			continue
+		}
+		switch e.Mode {
+		case filemode.Dir:
+			prevTree := plumbing.ZeroHash
+			if had && prev.Mode == filemode.Dir {
+				prevTree = prev.Hash
+			}
+			if err := treeDiffObjects(s, e.Hash, prevTree, out); err != nil {
+				return err
+			}
+		case filemode.Submodule:
+			// A gitlink names a commit in another repository; nothing to send.
+		default:
+			*out = append(*out, e.Hash)
+		}
+	}
+	return nil
+}

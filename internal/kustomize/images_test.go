@@ -1,0 +1,199 @@
+package kustomize
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const digestA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+const digestB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+func TestSetImage(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		image      string
+		tag        string
+		digest     string
+		want       string // "" with wantChange false: output equals input
+		wantChange Change
+		wantErr    error
+	}{
+		{
+			name:  "bumps the tag, keeps comments, quoting and blank lines",
+			image: "example.com/demo",
+			tag:   "v2",
+			in: `# rendered by gen
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+
+resources:
+  - ../../../base/demo # the base
+
+images:
+  # the app's image; gen bump owns this entry
+  - name: example.com/demo
+    newTag: "v1" # current release
+  - name: other
+    newTag: '1.0'
+`,
+			want: `# rendered by gen
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+
+resources:
+  - ../../../base/demo # the base
+
+images:
+  # the app's image; gen bump owns this entry
+  - name: example.com/demo
+    newTag: "v2" # current release
+  - name: other
+    newTag: '1.0'
+`,
+			wantChange: Change{Image: "example.com/demo", Old: Version{Tag: "v1"}, New: Version{Tag: "v2"}},
+		},
+		{
+			name:       "compact sequences stay compact",
+			image:      "demo",
+			tag:        "v2",
+			in:         "images:\n- name: demo\n  newTag: v1\n\nnamespace: x\n",
+			want:       "images:\n- name: demo\n  newTag: v2\n\nnamespace: x\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v1"}, New: Version{Tag: "v2"}},
+		},
+		{
+			name:       "already at the tag: no change, same bytes",
+			image:      "demo",
+			tag:        "v1",
+			in:         "images:\n  - name: demo\n    newTag: v1   # odd spacing stays\n",
+			wantChange: Change{},
+		},
+		{
+			name:       "adds a digest",
+			image:      "demo",
+			tag:        "v2",
+			digest:     digestA,
+			in:         "images:\n  - name: demo\n    newTag: v1\n",
+			want:       "images:\n  - name: demo\n    newTag: v2\n    digest: " + digestA + "\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v1"}, New: Version{Tag: "v2", Digest: digestA}},
+		},
+		{
+			name:       "a tag bump drops the old digest",
+			image:      "demo",
+			tag:        "v2",
+			in:         "images:\n  - name: demo\n    newTag: v1\n    digest: " + digestB + "\n  - name: x\n",
+			want:       "images:\n  - name: demo\n    newTag: v2\n  - name: x\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v1", Digest: digestB}, New: Version{Tag: "v2"}},
+		},
+		{
+			name:       "adds a missing entry, keeping newName of others",
+			image:      "demo",
+			tag:        "v2",
+			in:         "images:\n  - name: other\n    newName: reg/other\n",
+			want:       "images:\n  - name: other\n    newName: reg/other\n  - name: demo\n    newTag: v2\n",
+			wantChange: Change{Image: "demo", New: Version{Tag: "v2"}},
+		},
+		{
+			name:       "adds images: when missing",
+			image:      "demo",
+			tag:        "v2",
+			in:         "resources:\n- a.yaml\n",
+			want:       "resources:\n- a.yaml\nimages:\n- name: demo\n  newTag: v2\n",
+			wantChange: Change{Image: "demo", New: Version{Tag: "v2"}},
+		},
+		{
+			name:       "quotes a tag YAML 1.1 would read as a number",
+			image:      "demo",
+			tag:        "1.10",
+			in:         "images:\n  - name: demo\n    newTag: v1\n",
+			want:       "images:\n  - name: demo\n    newTag: \"1.10\"\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v1"}, New: Version{Tag: "1.10"}},
+		},
+		{
+			name:       "keeps newName and unknown keys of the entry",
+			image:      "demo",
+			tag:        "v3",
+			in:         "images:\n  - name: demo\n    newName: reg.example.com/demo\n    newTag: v2\n",
+			want:       "images:\n  - name: demo\n    newName: reg.example.com/demo\n    newTag: v3\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v2"}, New: Version{Tag: "v3"}},
+		},
+		{
+			name:       "four-space indentation, blank lines and comment spacing survive",
+			image:      "example.com/app",
+			tag:        "1.1.0",
+			in:         "resources:\n    - ../../base/app\n\nimages:\n    - name: example.com/app\n      newTag: \"1.0.0\"   # the release\n\n    - name: x\n      newTag: \"1.0\"\n",
+			want:       "resources:\n    - ../../base/app\n\nimages:\n    - name: example.com/app\n      newTag: \"1.1.0\"   # the release\n\n    - name: x\n      newTag: \"1.0\"\n",
+			wantChange: Change{Image: "example.com/app", Old: Version{Tag: "1.0.0"}, New: Version{Tag: "1.1.0"}},
+		},
+		{
+			name:       "an edited flow-style line is re-encoded whole",
+			image:      "demo",
+			tag:        "v2",
+			in:         "images:   [{name: demo,   newTag: v1}]\n",
+			want:       "images: [{name: demo, newTag: v2}]\n",
+			wantChange: Change{Image: "demo", Old: Version{Tag: "v1"}, New: Version{Tag: "v2"}},
+		},
+		{name: "bad tag", image: "demo", tag: "-v1", in: "images: []\n", wantErr: ErrInvalidTag},
+		{name: "tag too long", image: "demo", tag: strings.Repeat("a", 129), in: "images: []\n", wantErr: ErrInvalidTag},
+		{name: "bad digest", image: "demo", tag: "v1", digest: "sha256:abc", in: "images: []\n", wantErr: ErrInvalidDigest},
+		{name: "not a mapping", image: "demo", tag: "v1", in: "- a\n", wantErr: ErrNotKustomization},
+		{name: "images not a list", image: "demo", tag: "v1", in: "images: x\n", wantErr: ErrNotKustomization},
+		{name: "two documents", image: "demo", tag: "v1", in: "a: 1\n---\nb: 2\n", wantErr: ErrNotKustomization},
+		{name: "duplicate entries", image: "demo", tag: "v1", in: "images:\n- name: demo\n- name: demo\n", wantErr: ErrNotKustomization},
+		{name: "anchored tag", image: "demo", tag: "v2", in: "images:\n- name: demo\n  newTag: &t v1\nx: *t\n", wantErr: ErrNotKustomization},
+		{name: "empty file", image: "demo", tag: "v1", in: "", wantErr: ErrNotKustomization},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, change, err := SetImage([]byte(tt.in), tt.image, tt.tag, tt.digest)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if change != tt.wantChange {
+				t.Errorf("change = %+v, want %+v", change, tt.wantChange)
+			}
+			want := tt.want
+			if tt.wantChange.IsZero() {
+				want = tt.in
+			}
+			if string(out) != want {
+				t.Errorf("output:\n%s\nwant:\n%s", out, want)
+			}
+		})
+	}
+}
+
+func TestReadImage(t *testing.T) {
+	in := []byte("images:\n- name: demo\n  newName: r/demo\n  newTag: v1\n  digest: " + digestA + "\n- name: x\n  newTag: ~\n")
+	img, ok, err := ReadImage(in, "demo")
+	if err != nil || !ok {
+		t.Fatalf("ReadImage: %v %v", ok, err)
+	}
+	want := Image{Name: "demo", NewName: "r/demo", Version: Version{Tag: "v1", Digest: digestA}}
+	if img != want {
+		t.Errorf("got %+v, want %+v", img, want)
+	}
+	if img, ok, _ := ReadImage(in, "x"); !ok || img.Tag != "" {
+		t.Errorf("null tag: %+v %v", img, ok)
+	}
+	if _, ok, _ := ReadImage(in, "missing"); ok {
+		t.Error("found a missing image")
+	}
+}
+
+func BenchmarkSetImage(b *testing.B) {
+	in := []byte("# rendered by gen\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: demo-dev\nresources:\n- ../../../base/demo\nimages:\n- name: \"registry.example.com/demo\"\n  newTag: \"v1\" # live\npatches:\n- target:\n    kind: Ingress\n    name: demo\n  patch: |-\n    - {op: replace, path: /spec/rules/0/host, value: demo.dev.example.com}\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := SetImage(in, "registry.example.com/demo", "v2", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package validate
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// rolloutView is the part of an Argo Rollouts v1alpha1 Rollout the
+// semantic checks read. It is declared here rather than imported: the
+// argo-rollouts module would bring its whole controller dependency tree,
+// and the CRD schema check has already vetted the shape.
+type rolloutView struct {
+	Spec struct {
+		Replicas *int32 `json:"replicas"`
+		// WorkloadRef points at a Deployment whose template the Rollout
+		// uses instead of its own.
+		WorkloadRef *struct {
+			Name string `json:"name"`
+		} `json:"workloadRef"`
+		Selector *metav1.LabelSelector  `json:"selector"`
+		Template corev1.PodTemplateSpec `json:"template"`
+		Strategy struct {
+			Canary *canaryView `json:"canary"`
+		} `json:"strategy"`
+	} `json:"spec"`
+}
+
+type canaryView struct {
+	CanaryService  string              `json:"canaryService"`
+	StableService  string              `json:"stableService"`
+	TrafficRouting *trafficRoutingView `json:"trafficRouting"`
+	Steps          []map[string]any    `json:"steps"`
+}
+
+type trafficRoutingView struct {
+	Nginx *struct {
+		StableIngress                string            `json:"stableIngress"`
+		StableIngresses              []string          `json:"stableIngresses"`
+		AdditionalIngressAnnotations map[string]string `json:"additionalIngressAnnotations"`
+	} `json:"nginx"`
+}
+
+type setCanaryScaleView struct {
+	Replicas           *int32 `json:"replicas"`
+	Weight             *int32 `json:"weight"`
+	MatchTrafficWeight bool   `json:"matchTrafficWeight"`
+}
+
+// serviceView and ingressView are what the checks read of Services and
+// Ingresses (their typed decode already ran).
+// broken marks objects whose typed decode failed (the schema checks
+// report why): they count as present, but their content is not checked.
+type serviceView struct {
+	object
+	spec   corev1.ServiceSpec
+	broken bool
+}
+
+type ingressView struct {
+	object
+	className string
+	backends  []backendRef
+	broken    bool
+}
+
+type backendRef struct {
+	field   string
+	service string
+	port    intstr.IntOrString
+}
