@@ -146,15 +146,18 @@ func TestCanaryScenario(t *testing.T) {
 	}
 	s.phase("promote → full: stable RS v2 5/5, weight 0, Healthy", func() {
 		s.promote()
-		s.waitRollout(firstEnv, "Healthy at v2, stable RS 5/5", func(r rollout) bool {
+		s.waitRollout(firstEnv, "Healthy at v2, weight 0", func(r rollout) bool {
 			return r.Status.Phase == "Healthy" && r.Status.StableRS == r.Status.CurrentPodHash &&
-				r.Status.ReadyReplicas == 5 && r.Spec.Template.image() == image+":v2" && r.canaryWeight() == 0
+				r.Spec.Template.image() == image+":v2" && r.canaryWeight() == 0
 		})
 		s.waitStableRS("v2", 5)
 		s.waitCanaryIngress("0")
 		s.waitApp(firstEnv, "Synced and Healthy", func(a application) bool {
 			return a.Status.Sync.Status == "Synced" && a.Status.Health.Status == "Healthy"
 		})
+		// The seed's last row: the old version scaled away (after the
+		// controller's default 30 s scale-down delay).
+		s.waitRSScaledDown("v1")
 	})
 
 	// Bump 2: with a refresh right after the push.
@@ -219,9 +222,11 @@ func (s *scenario) kubectl(args ...string) string {
 
 func (s *scenario) wait(what string, timeout time.Duration, check func() (bool, string, error)) {
 	s.t.Helper()
-	if err := s.c.wait(s.ctx, what, timeout, check); err != nil {
+	d, err := poll(s.ctx, what, timeout, 0, s.c.procs.exited, check)
+	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.t.Logf("    %5.2fs  %s", d.Seconds(), what)
 }
 
 func (s *scenario) bump(tag string, refresh bool) bumpResult {
