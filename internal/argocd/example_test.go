@@ -26,7 +26,7 @@ func (printApps) Annotate(_ context.Context, ns, name, key, value string) error 
 func ExampleRefresh() {
 	res, err := argocd.Refresh(context.Background(), printApps{}, argocd.Target{
 		Namespace: "argo",
-		RepoURL:   "https://git.example.com/demo", // matches "…/demo.git"
+		RepoURLs:  []string{"https://git.example.com/demo"}, // matches "…/demo.git"
 		Paths:     []string{"overlays/dev/rollouts-demo"},
 	})
 	fmt.Println(res.Refreshed, err)

@@ -49,7 +49,7 @@ func TestKubeClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Refresh(context.Background(), client, Target{Namespace: "argo", RepoURL: "http://git.local/demo", Paths: []string{"overlays/dev/demo"}})
+	res, err := Refresh(context.Background(), client, Target{Namespace: "argo", RepoURLs: []string{"http://git.local/demo"}, Paths: []string{"overlays/dev/demo"}})
 	if err != nil {
 		t.Fatal(err)
 	}

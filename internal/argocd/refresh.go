@@ -3,6 +3,7 @@ package argocd
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -38,10 +39,12 @@ type Applications interface {
 }
 
 // Target says which Applications a push concerns: those with a source in
-// RepoURL at one of Paths (repository-relative, as in spec.source.path).
+// one of RepoURLs (spellings of the pushed repository: the URL gen.yaml
+// renders into the Applications, the remote's URL) at one of Paths
+// (repository-relative, as in spec.source.path).
 type Target struct {
 	Namespace string
-	RepoURL   string
+	RepoURLs  []string
 	Paths     []string
 }
 
@@ -62,11 +65,16 @@ func Refresh(ctx context.Context, apps Applications, t Target) (Result, error) {
 	for _, p := range t.Paths {
 		want[cleanPath(p)] = true
 	}
-	repo := NormalizeRepoURL(t.RepoURL)
+	repos := map[string]bool{}
+	for _, u := range t.RepoURLs {
+		if u != "" {
+			repos[NormalizeRepoURL(u)] = true
+		}
+	}
 	var matched []string
 	for _, a := range list {
 		for _, s := range a.Sources {
-			if NormalizeRepoURL(s.RepoURL) == repo && want[cleanPath(s.Path)] {
+			if repos[NormalizeRepoURL(s.RepoURL)] && want[cleanPath(s.Path)] {
 				matched = append(matched, a.Name)
 				break
 			}
@@ -85,9 +93,15 @@ func Refresh(ctx context.Context, apps Applications, t Target) (Result, error) {
 
 // NormalizeRepoURL makes two spellings of one repository compare equal the
 // way Argo CD matches repositories: case, a trailing slash and a ".git"
-// suffix do not matter. Different transports (https vs ssh) stay different.
+// suffix do not matter, nor credentials in an http(s) URL. Different
+// transports (https vs ssh) stay different.
 func NormalizeRepoURL(u string) string {
-	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.TrimSpace(u)
+	if p, err := url.Parse(u); err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.User != nil {
+		p.User = nil
+		u = p.String()
+	}
+	u = strings.ToLower(u)
 	u = strings.TrimSuffix(u, "/")
 	return strings.TrimSuffix(u, ".git")
 }

@@ -72,7 +72,7 @@ func TestRefresh(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeApps{apps: apps, failOn: tt.failOn}
-			res, err := Refresh(context.Background(), f, Target{Namespace: "argo", RepoURL: repo, Paths: tt.paths})
+			res, err := Refresh(context.Background(), f, Target{Namespace: "argo", RepoURLs: []string{repo}, Paths: tt.paths})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -95,11 +95,12 @@ func TestRefreshListError(t *testing.T) {
 
 func TestNormalizeRepoURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://git.example.com/a/b.git":   "https://git.example.com/a/b",
-		"https://Git.Example.com/a/b/":      "https://git.example.com/a/b",
-		" https://git.example.com/a/b ":     "https://git.example.com/a/b",
-		"git@git.example.com:a/b.git":       "git@git.example.com:a/b",
-		"ssh://git@git.example.com/a/b.git": "ssh://git@git.example.com/a/b",
+		"https://git.example.com/a/b.git":            "https://git.example.com/a/b",
+		"https://Git.Example.com/a/b/":               "https://git.example.com/a/b",
+		" https://git.example.com/a/b ":              "https://git.example.com/a/b",
+		"git@git.example.com:a/b.git":                "git@git.example.com:a/b",
+		"ssh://git@git.example.com/a/b.git":          "ssh://git@git.example.com/a/b",
+		"https://bot:s3cret@git.example.com/a/b.git": "https://git.example.com/a/b",
 	} {
 		if got := NormalizeRepoURL(in); got != want {
 			t.Errorf("NormalizeRepoURL(%q) = %q, want %q", in, got, want)

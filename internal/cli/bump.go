@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rolloutgen/rolloutgen/internal/argocd"
 	"github.com/rolloutgen/rolloutgen/internal/bump"
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
@@ -37,8 +38,8 @@ type bumpOptions struct {
 	output         string
 	sshKey         string
 	sshKnownHosts  string
-	// Room for --refresh/--context/--argocd-namespace (the Argo CD refresh
-	// after a push), added by its own change.
+	// refresh asks Argo CD to look at the pushed commit at once.
+	refresh refreshOptions
 }
 
 func newBumpCmd(g *globalOptions) *cobra.Command {
@@ -84,6 +85,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
+	o.refresh.addFlags(f)
 	return c
 }
 
@@ -110,6 +112,9 @@ func (o *bumpOptions) validate() error {
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
+	}
+	if o.refresh.enabled && !o.push && o.repoURL == "" {
+		return usagef("--refresh asks Argo CD to look at a pushed commit: add --push")
 	}
 	if o.path != "" && (o.app != "" || o.env != "") {
 		return usagef("--path bumps a directory directly; it cannot be combined with --app or --env")
@@ -147,6 +152,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	var (
 		target bump.Target
 		repo   *gitrepo.Repo
+		cfg    *config.Config
 	)
 	if o.path != "" {
 		dir := o.globalOptions.path(o.path)
@@ -159,10 +165,11 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 		}
 		target = bump.Target{Dir: rel, Image: o.image}
 	} else {
-		cfg, root, err := o.loadConfig()
+		c, root, err := o.loadConfig()
 		if err != nil {
 			return err
 		}
+		cfg = c
 		if target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
 			return err
 		}
@@ -210,7 +217,27 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err != nil {
 		return bumpErr(err)
 	}
-	return o.print(res, req)
+	if err := o.print(res, req); err != nil {
+		return err
+	}
+	if o.push && !o.dryRun && res.Changed {
+		remoteURL, _ := repo.RemoteURL(o.remote)
+		o.refreshArgoCD(ctx, cfg, target.Dir, remoteURL)
+	}
+	return nil
+}
+
+// refreshArgoCD runs the --refresh step for a pushed bump of dir: the
+// Applications may name the repository as gen.yaml renders it or as the
+// remote spells it.
+func (o *bumpOptions) refreshArgoCD(ctx context.Context, cfg *config.Config, dir, remoteURL string) {
+	t := argocd.Target{RepoURLs: []string{remoteURL}, Paths: []string{dir}}
+	namespace := ""
+	if cfg != nil {
+		t.RepoURLs = append(t.RepoURLs, cfg.Repo.URL)
+		namespace = cfg.ArgoCD.Namespace
+	}
+	o.refresh.refreshAfterPush(ctx, o.deps, namespace, t)
 }
 
 // request builds the bump request: flags, identity and clock.

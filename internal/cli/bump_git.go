@@ -197,7 +197,10 @@ func runRemoteBump(ctx context.Context, o *bumpOptions) (err error) {
 		return err
 	}
 	tfs := treeFS{tree}
-	var target bump.Target
+	var (
+		target bump.Target
+		cfg    *config.Config
+	)
 	if o.path != "" {
 		dir := path.Clean(o.path)
 		if !fs.ValidPath(dir) || dir == "." && o.path != "." {
@@ -210,10 +213,11 @@ func runRemoteBump(ctx context.Context, o *bumpOptions) (err error) {
 		if err != nil {
 			return usagef("%s not found in %s at %s; pass --config or --path", name, ep, clone.Branch)
 		}
-		cfg, err := config.Parse(name, data)
+		c, err := config.Parse(name, data)
 		if err != nil {
 			return usageErr(err)
 		}
+		cfg = c
 		if target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
 			return err
 		}
@@ -236,7 +240,13 @@ func runRemoteBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err != nil {
 		return bumpErr(err)
 	}
-	return o.print(res, req)
+	if err := o.print(res, req); err != nil {
+		return err
+	}
+	if !o.dryRun && res.Changed {
+		o.refreshArgoCD(ctx, cfg, target.Dir, o.repoURL)
+	}
+	return nil
 }
 
 // redacted scrubs ep's credentials from err's message, keeping its exit code.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
+	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 )
 
 // refreshOptions are the flags of the Argo CD refresh after a push
@@ -76,7 +77,13 @@ func (r *refreshOptions) refreshAfterPush(ctx context.Context, deps Deps, cfgNam
 	case err != nil:
 		warn("%v", err)
 	case len(res.Refreshed) == 0:
-		warn("no Application in namespace %q has source %s at %s", t.Namespace, t.RepoURL, strings.Join(t.Paths, ", "))
+		var repos []string
+		for _, u := range t.RepoURLs {
+			if u != "" {
+				repos = append(repos, gitrepo.RedactURL(u))
+			}
+		}
+		warn("no Application in namespace %q has source %s at %s", t.Namespace, strings.Join(repos, " or "), strings.Join(t.Paths, ", "))
 	}
 }
 

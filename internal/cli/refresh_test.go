@@ -26,7 +26,7 @@ func (f *fakeArgoApps) Annotate(_ context.Context, ns, name, key, value string) 
 
 func TestRefreshAfterPush(t *testing.T) {
 	const repo = "https://git.example.com/demo.git"
-	target := argocd.Target{RepoURL: repo, Paths: []string{"overlays/dev/demo"}}
+	target := argocd.Target{RepoURLs: []string{repo, "https://bot:s3cret@git.example.com/demo"}, Paths: []string{"overlays/dev/demo"}}
 	apps := []argocd.Application{{Name: "demo-dev", Sources: []argocd.Source{{RepoURL: repo, Path: "overlays/dev/demo"}}}}
 	tests := []struct {
 		name      string
@@ -75,7 +75,7 @@ func TestRefreshAfterPush(t *testing.T) {
 			name:    "no matching Application: a warning naming repo and path",
 			opts:    refreshOptions{enabled: true},
 			cfgNS:   "argo",
-			wantErr: "gen: warning: pushed, but Argo CD was not asked to refresh: no Application in namespace \"argo\" has source https://git.example.com/demo.git at overlays/dev/demo; it will find the commit at its next Git poll (every 3 minutes by default)\n",
+			wantErr: "gen: warning: pushed, but Argo CD was not asked to refresh: no Application in namespace \"argo\" has source https://git.example.com/demo.git or https://***@git.example.com/demo at overlays/dev/demo; it will find the commit at its next Git poll (every 3 minutes by default)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -102,5 +102,14 @@ func TestRefreshAfterPush(t *testing.T) {
 				t.Errorf("kube config %+v: want KUBECONFIG, HOME and --context passed through", got)
 			}
 		})
+	}
+}
+
+func TestBumpRefreshNeedsPush(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"bump", "--tag", "v2", "--refresh"},
+		Deps{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Dir: t.TempDir()})
+	if code != 2 || stderr.String() != "gen: --refresh asks Argo CD to look at a pushed commit: add --push\n" {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
