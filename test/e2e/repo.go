@@ -116,6 +116,7 @@ type bumpResult struct {
 	started time.Time // just before the bump ran: commit→synced counts from here
 	took    time.Duration
 	how     string
+	output  string // what gen printed
 }
 
 // bump moves the first environment's image to tag, commits and pushes: with
@@ -134,9 +135,11 @@ func (r *demoRepo) bump(ctx context.Context, c *cluster, env, tag string, refres
 			res.how += " --refresh"
 			refresh = false
 		}
-		if _, err := r.runGen(kube, args...); err != nil {
+		out, err := r.runGen(kube, args...)
+		if err != nil {
 			return res, err
 		}
+		res.output = strings.TrimSpace(out)
 	default:
 		res.how = "git (gen bump not built yet)"
 		path := filepath.Join(r.work, "overlays", env, "rollouts-demo", "kustomization.yaml")

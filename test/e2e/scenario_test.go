@@ -236,6 +236,9 @@ func (s *scenario) bump(tag string, refresh bool) bumpResult {
 		s.t.Fatal(err)
 	}
 	s.t.Logf("bumped %s to %s with %s: pushed %.7s in %.2fs", firstEnv, tag, b.how, b.sha, b.took.Seconds())
+	if b.output != "" {
+		s.t.Logf("    gen said: %s", strings.ReplaceAll(b.output, "\n", "\n    gen said: "))
+	}
 	return b
 }
 
