@@ -142,6 +142,9 @@ type application struct {
 
 func (a application) summary() string {
 	s := fmt.Sprintf("%s: sync=%s@%.7s health=%s", a.Metadata.Name, a.Status.Sync.Status, a.Status.Sync.Revision, a.Status.Health.Status)
+	if a.Status.Health.Message != "" {
+		s += fmt.Sprintf(" (%s)", a.Status.Health.Message)
+	}
 	if a.Status.OperationState != nil {
 		s += fmt.Sprintf(" op=%s", a.Status.OperationState.Phase)
 		if a.Status.OperationState.Phase != "Succeeded" && a.Status.OperationState.Phase != "Running" {

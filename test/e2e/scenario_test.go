@@ -291,7 +291,7 @@ func (s *scenario) waitApp(env, what string, ok func(application) bool) {
 // except where health names another expected status per app.
 func (s *scenario) waitApps(what string, min int, health map[string]string) {
 	s.t.Helper()
-	s.wait(what, 4*time.Minute, func() (bool, string, error) {
+	s.wait(what, 2*time.Minute, func() (bool, string, error) {
 		apps, err := s.c.applications(s.ctx)
 		if err != nil {
 			return false, "", err
