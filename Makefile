@@ -35,7 +35,8 @@ bench: build
 
 # Pinned tools of the end-to-end test, built from source into a cache outside
 # the repository (a fresh clone on the same machine reuses it).
-TOOLS_DIR ?= $(or $(ROLLOUTGEN_TOOLS_DIR),$(HOME)/.cache/rolloutgen/tools)
+# Without HOME: the git-ignored .cache/ of the repository.
+TOOLS_DIR ?= $(or $(ROLLOUTGEN_TOOLS_DIR),$(if $(HOME),$(HOME)/.cache/rolloutgen/tools,$(CURDIR)/.cache/tools))
 
 tools:
 	ROLLOUTGEN_TOOLS_DIR=$(TOOLS_DIR) ./hack/e2e-tools.sh

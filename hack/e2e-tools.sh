@@ -3,7 +3,8 @@
 # module proxy only, into a cache directory outside the repository, and
 # installs etcd and redis from Debian when they are missing.
 #
-#   ROLLOUTGEN_TOOLS_DIR  cache directory (default ~/.cache/rolloutgen/tools);
+#   ROLLOUTGEN_TOOLS_DIR  cache directory (default ~/.cache/rolloutgen/tools,
+#                         or .cache/tools in the repository without HOME);
 #                         CI clones afresh on the same machine, so an
 #                         out-of-tree cache survives between runs.
 #
@@ -25,7 +26,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools_src=$root/test/e2e/tools
-dir=${ROLLOUTGEN_TOOLS_DIR:-$HOME/.cache/rolloutgen/tools}
+# Without a home directory, the git-ignored .cache/ of the repository.
+default_dir=$root/.cache/tools
+[[ -n ${HOME:-} ]] && default_dir=$HOME/.cache/rolloutgen/tools
+dir=${ROLLOUTGEN_TOOLS_DIR:-$default_dir}
 bin=$dir/bin
 share=$dir/share
 mkdir -p "$bin" "$share" "$dir/stamps" "$dir/logs"
