@@ -43,5 +43,6 @@ tools:
 
 # The scenario on a local cluster of real components (test/e2e/README.md).
 e2e: build tools
+	$(GO) vet -tags e2e ./test/e2e/
 	ROLLOUTGEN_TOOLS_DIR=$(TOOLS_DIR) GEN_BIN=$(abspath $(BIN)) \
 		$(GO) test -tags e2e -count=1 -timeout 20m -v ./test/e2e/
