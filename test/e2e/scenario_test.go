@@ -239,6 +239,11 @@ func (s *scenario) bump(tag string, refresh bool) bumpResult {
 	if b.output != "" {
 		s.t.Logf("    gen said: %s", strings.ReplaceAll(b.output, "\n", "\n    gen said: "))
 	}
+	// The refresh must come from gen itself, not from Argo CD's polling.
+	const refreshed = "asked Argo CD to refresh: " + argocdNS + "/"
+	if strings.Contains(b.how, "gen bump --push --refresh") && !strings.Contains(b.output, refreshed) {
+		s.t.Fatalf("gen bump --refresh did not report %q", refreshed)
+	}
 	return b
 }
 
@@ -261,6 +266,11 @@ func (s *scenario) waitSyncedAt(b bumpResult, figure string) {
 	d := time.Since(b.started)
 	s.tm.figure(figure, d)
 	s.t.Logf("%s: %.2fs (%s; bump itself %.2fs)", figure, d.Seconds(), b.how, b.took.Seconds())
+	// Issue 7's target; a loaded machine may miss it, which is worth
+	// seeing but not a failure of the behaviour under test.
+	if strings.Contains(b.how, "refresh") && d > 3*time.Second {
+		s.t.Logf("NOTE: %s took %.2fs, over the 3 s target", figure, d.Seconds())
+	}
 }
 
 func (s *scenario) app(env string) (application, error) {
