@@ -15,10 +15,8 @@ echo "== render: 1,000 apps x 3 environments (load $(load))"
 
 apps=${BENCH_BUILD_APPS:-100}
 echo "== build: $apps overlays, gen build (one process, in-process krusty) vs kubectl kustomize per overlay (load $(load))"
-repo="$work/build"
-mkdir -p "$repo"
-(cd "$top" && go run ./hack/synthconfig -apps "$apps") > "$repo/gen.yaml"
-(cd "$repo" && "$gen" render >/dev/null 2>&1)
+repo="$work/build" # what gen renders for a synthetic gen.yaml (internal/synth), committed
+(cd "$top" && go run ./internal/synth/cmd/synthrepo -apps "$apps" -commits 0 -dir "$repo")
 t0=$(now)
 (cd "$repo" && "$gen" build --env dev --out-dir "$work/gen-out" 2>/dev/null)
 t1=$(now)

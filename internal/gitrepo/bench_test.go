@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rolloutgen/rolloutgen/internal/gitrepo/synth"
+	"github.com/rolloutgen/rolloutgen/internal/synth"
 )
 
 // BenchmarkCommitFile bumps one random overlay per iteration, alternating
@@ -17,7 +17,8 @@ import (
 // on the same synthetic repository, and reports both and their ratio. The
 // repositories are kept under $ROLLOUTGEN_SYNTH_CACHE (default: the temp
 // dir) between runs; the first run generates them (about a minute for
-// 5,000 apps). Whole-process figures with peak RSS: cmd/benchbump.
+// 5,000 apps). Whole-process figures with peak RSS:
+// internal/synth/cmd/benchbump.
 //
 //	nice go test -run '^$' -bench CommitFile -benchtime 20x ./internal/gitrepo/
 func BenchmarkCommitFile(b *testing.B) {
@@ -55,8 +56,12 @@ func BenchmarkCommitFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				content, err := synth.SetTag(old, tag)
+				if err != nil {
+					b.Fatal(err)
+				}
 				_, err = r.CommitFile(context.Background(), CommitFileRequest{
-					Path: path, Content: synth.SetTag(old, tag), Meta: nowMeta("bump " + path + " to " + tag),
+					Path: path, Content: content, Meta: nowMeta("bump " + path + " to " + tag),
 				})
 				if err != nil {
 					b.Fatal(err)

@@ -9,7 +9,7 @@
 // It prints median wall times, the ratio A/B, each side's peak RSS (the
 // children's rusage) and the load average before and after:
 //
-//	go run ./internal/gitrepo/synth/cmd/benchremote -apps 200,5000 -rounds 9
+//	go run ./internal/synth/cmd/benchremote -apps 200,5000 -rounds 9
 package main
 
 import (
@@ -29,7 +29,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
-	"github.com/rolloutgen/rolloutgen/internal/gitrepo/synth"
+	"github.com/rolloutgen/rolloutgen/internal/synth"
 )
 
 func main() {
@@ -79,7 +79,8 @@ func runBumpOne(url, file, tag string) error {
 		Remote: ep, Branch: "main", Path: file,
 		Meta: gitrepo.CommitMeta{Message: "bump " + file + " to " + tag, Author: sig, Committer: sig},
 		Edit: func(_ context.Context, _ *object.Commit, old []byte) ([]byte, bool, error) {
-			return synth.SetTag(old, tag), true, nil
+			content, err := synth.SetTag(old, tag)
+			return content, err == nil, err
 		},
 	})
 	return err
@@ -93,16 +94,10 @@ type sample struct {
 func measure(o synth.Options, cache string, rounds int) error {
 	// The same cached repository as benchbump's (with its checkout, which
 	// benchbump needs); here it is only the source of a bare clone.
-	src := synth.DirFor(cache, o)
-	if _, err := os.Stat(filepath.Join(src, ".git", "synth-complete")); err != nil {
-		os.RemoveAll(src)
-		fmt.Fprintf(os.Stderr, "benchremote: generating %d apps (%d files) in %s\n", o.Apps, o.Files(), src)
-		if err := synth.Generate(context.Background(), src, o); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(src, ".git", "synth-complete"), nil, 0o644); err != nil {
-			return err
-		}
+	fmt.Fprintf(os.Stderr, "benchremote: %d apps (%d files): repository under %s (generated on first use)\n", o.Apps, o.Files(), cache)
+	src, err := synth.Cached(context.Background(), cache, o)
+	if err != nil {
+		return err
 	}
 	work, err := os.MkdirTemp("", "benchremote")
 	if err != nil {
@@ -137,7 +132,7 @@ func measure(o synth.Options, cache string, rounds int) error {
 		dir := filepath.Join(work, fmt.Sprint("cli-", seq))
 		defer os.RemoveAll(dir) // after the measurement: deleting is not the bump
 		script := `git clone -q --depth 1 --single-branch --sparse "$1" "$2" && cd "$2" &&
-git sparse-checkout add "$3" && sed -i "s/^  newTag: [^ ]*/  newTag: $5/" "$4" &&
+git sparse-checkout add "$3" && sed -i "s/^  newTag: .*/  newTag: \"$5\"/" "$4" &&
 git commit -q -m "bump $4 to $5" -- "$4" && git push -q origin main`
 		return run(exec.Command("sh", "-c", script, "sh", url, dir, path.Dir(p), p, tag), work, env)
 	}

@@ -9,7 +9,7 @@
 // child's rusage, what /usr/bin/time -f %M reports) and the load average
 // before and after, for each app count:
 //
-//	go run ./internal/gitrepo/synth/cmd/benchbump -apps 200,5000 -rounds 15
+//	go run ./internal/synth/cmd/benchbump -apps 200,5000 -rounds 15
 package main
 
 import (
@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
-	"github.com/rolloutgen/rolloutgen/internal/gitrepo/synth"
+	"github.com/rolloutgen/rolloutgen/internal/synth"
 )
 
 func main() {
@@ -79,9 +79,13 @@ func runBumpOne(dir, path, tag string) error {
 	if err != nil {
 		return err
 	}
+	content, err := synth.SetTag(old, tag)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	_, err = r.CommitFile(context.Background(), gitrepo.CommitFileRequest{
 		Path:    path,
-		Content: synth.SetTag(old, tag),
+		Content: content,
 		Meta:    gitrepo.CommitMeta{Message: "bump " + path + " to " + tag, Author: author, Committer: committer},
 	})
 	return err
