@@ -25,7 +25,8 @@ const (
 	nginxPrefix   = "nginx.ingress.kubernetes.io/"
 )
 
-var otherEnvs = []string{"staging", "prod"}
+// otherEnvs are the environments the bumps must leave alone.
+func otherEnvs() []string { return []string{"staging", "prod"} }
 
 func envNS(env string) string { return "rollouts-demo-" + env }
 
@@ -115,7 +116,7 @@ func TestCanaryScenario(t *testing.T) {
 		argocdDir := filepath.Join(s.repo.work, "argocd")
 		s.kubectl("apply", "-f", filepath.Join(argocdDir, "project.yaml"), "-f", filepath.Join(argocdDir, "root.yaml"))
 		s.waitApps("every Application Synced and Healthy", 4, nil)
-		for _, env := range append([]string{firstEnv}, otherEnvs...) {
+		for _, env := range append([]string{firstEnv}, otherEnvs()...) {
 			s.waitRollout(env, "Healthy, 5/5 ready at v1", func(r rollout) bool {
 				return r.Status.Phase == "Healthy" && r.Status.ReadyReplicas == 5 && r.Spec.Template.image() == image+":v1"
 			})
@@ -190,9 +191,9 @@ func TestCanaryScenario(t *testing.T) {
 
 	s.phase("other environments untouched", func() {
 		if got := s.otherEnvReplicaSets(); got != otherRS {
-			t.Errorf("ReplicaSets of %v changed during the walk:\nbefore: %s\nafter:  %s", otherEnvs, otherRS, got)
+			t.Errorf("ReplicaSets of %v changed during the walk:\nbefore: %s\nafter:  %s", otherEnvs(), otherRS, got)
 		}
-		for _, env := range otherEnvs {
+		for _, env := range otherEnvs() {
 			s.waitRollout(env, "still Healthy at v1", func(r rollout) bool {
 				return r.Status.Phase == "Healthy" && r.Spec.Template.image() == image+":v1"
 			})
@@ -464,7 +465,7 @@ func (s *scenario) patchRolloutStatus(patch string) {
 func (s *scenario) otherEnvReplicaSets() string {
 	s.t.Helper()
 	var parts []string
-	for _, env := range otherEnvs {
+	for _, env := range otherEnvs() {
 		rss, err := s.c.replicaSets(s.ctx, envNS(env))
 		if err != nil {
 			s.t.Fatal(err)
