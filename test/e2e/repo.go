@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -98,18 +97,6 @@ func (r *demoRepo) runGen(env []string, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// genHas reports whether the gen binary has the command (and flag) yet:
-// the scenario was written while `gen bump` and its --refresh were landing.
-func (r *demoRepo) genHas(command, flag string) bool {
-	out, err := exec.Command(r.gen, command, "--help").CombinedOutput()
-	// cobra answers `gen unknown --help` with the root help and exit 0, so
-	// look for the command's own usage line.
-	if err != nil || !strings.Contains(string(out), "gen "+command+" ") {
-		return false
-	}
-	return flag == "" || strings.Contains(string(out), flag)
-}
-
 // bumpResult is one image-tag bump as the scenario measures it.
 type bumpResult struct {
 	sha     string
@@ -119,64 +106,23 @@ type bumpResult struct {
 	output  string // what gen printed
 }
 
-// bump moves the first environment's image to tag, commits and pushes: with
-// `gen bump --tag TAG --push [--refresh]` when the binary has it, otherwise
-// (until bump lands) by editing the overlay's newTag with git, and the
-// refresh by annotating the Application with kubectl.
-func (r *demoRepo) bump(ctx context.Context, c *cluster, env, tag string, refresh bool) (bumpResult, error) {
-	res := bumpResult{started: time.Now()}
-	kube := []string{"KUBECONFIG=" + c.kubeconfig}
-	switch {
-	case r.genHas("bump", "--push"):
-		args := []string{"bump", "--tag", tag, "--push"}
-		res.how = "gen bump --push"
-		if refresh && r.genHas("bump", "--refresh") {
-			args = append(args, "--refresh")
-			res.how += " --refresh"
-			refresh = false
-		}
-		out, err := r.runGen(kube, args...)
-		if err != nil {
-			return res, err
-		}
-		res.output = strings.TrimSpace(out)
-	default:
-		res.how = "git (gen bump not built yet)"
-		path := filepath.Join(r.work, "overlays", env, "rollouts-demo", "kustomization.yaml")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return res, err
-		}
-		re := regexp.MustCompile(`(?m)^(\s*newTag:\s*)"?[^"\s]+"?`)
-		if len(re.FindAllIndex(data, -1)) != 1 {
-			return res, fmt.Errorf("%s: want one newTag line", path)
-		}
-		data = re.ReplaceAll(data, []byte(`${1}"`+tag+`"`))
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return res, err
-		}
-		for _, args := range [][]string{{"commit", "-q", "-am", "Bump " + env + " to " + tag}, {"push", "-q", "origin", "main"}} {
-			if _, err := runGit(r.work, args...); err != nil {
-				return res, err
-			}
-		}
-	}
+// bump runs `gen bump --tag TAG --push [--refresh]` in the working clone:
+// the gen binary under test targets the first environment by default, and
+// with --refresh it annotates the Application itself, using the cluster's
+// kubeconfig from KUBECONFIG.
+func (r *demoRepo) bump(tag string, kubeconfig string, refresh bool) (bumpResult, error) {
+	res := bumpResult{started: time.Now(), how: "gen bump --push"}
+	args := []string{"bump", "--tag", tag, "--push"}
 	if refresh {
-		res.how += " + kubectl annotate refresh"
-		apps, err := c.applications(ctx)
-		if err != nil {
-			return res, err
-		}
-		for _, a := range apps {
-			if a.Spec.Source.RepoURL == r.url && a.Spec.Source.Path == "overlays/"+env+"/rollouts-demo" {
-				if _, err := c.kubectl(ctx, "annotate", "--overwrite", "-n", c.cfg.argocdNamespace,
-					"applications.argoproj.io", a.Metadata.Name, "argocd.argoproj.io/refresh=normal"); err != nil {
-					return res, err
-				}
-			}
-		}
+		args = append(args, "--refresh")
+		res.how += " --refresh"
 	}
+	out, err := r.runGen([]string{"KUBECONFIG=" + kubeconfig}, args...)
 	res.took = time.Since(res.started)
+	res.output = strings.TrimSpace(out)
+	if err != nil {
+		return res, err
+	}
 	sha, err := runGit(r.bare, "rev-parse", "refs/heads/main")
 	if err != nil {
 		return res, err

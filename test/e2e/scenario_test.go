@@ -232,7 +232,7 @@ func (s *scenario) wait(what string, timeout time.Duration, check func() (bool, 
 
 func (s *scenario) bump(tag string, refresh bool) bumpResult {
 	s.t.Helper()
-	b, err := s.repo.bump(s.ctx, s.c, firstEnv, tag, refresh)
+	b, err := s.repo.bump(tag, s.c.kubeconfig, refresh)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func (s *scenario) bump(tag string, refresh bool) bumpResult {
 	}
 	// The refresh must come from gen itself, not from Argo CD's polling.
 	const refreshed = "asked Argo CD to refresh: " + argocdNS + "/"
-	if strings.Contains(b.how, "gen bump --push --refresh") && !strings.Contains(b.output, refreshed) {
+	if refresh && !strings.Contains(b.output, refreshed) {
 		s.t.Fatalf("gen bump --refresh did not report %q", refreshed)
 	}
 	return b
