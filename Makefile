@@ -28,7 +28,7 @@ unit:
 check: build
 	GEN=$(CURDIR)/$(BIN) bash hack/gitops-ci.sh
 
-test: lint unit check
+test: lint unit check e2e
 
 bench: build
 	./hack/bench.sh
