@@ -115,7 +115,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 			os.Remove(idxLock.Name())
 		}
 	}()
-	x, err := r.readIndex()
+	x, err := r.rereadIndex()
 	if err != nil {
 		return res, err
 	}

@@ -207,7 +207,7 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 //
 // ext is the result of rewriteExtensions(path), computed by the caller
 // before it touches anything, so an unsupported index fails early.
-func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext []byte) error {
+func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext [][]byte) error {
 	h := sha1.New()
 	hw := io.MultiWriter(w, h)
 	var segments [][]byte
@@ -243,7 +243,7 @@ func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash 
 		}
 		segments = [][]byte{header, x.data[indexHeaderLen:l.insertAt], entry, x.data[rest:x.entriesEnd]}
 	}
-	for _, seg := range append(segments, ext) {
+	for _, seg := range append(segments, ext...) {
 		if _, err := hw.Write(seg); err != nil {
 			return err
 		}
@@ -293,9 +293,13 @@ func commonPrefix(a, b []byte) int {
 // file and git rebuilds them when missing. Required (lowercase)
 // extensions — split index, sparse index — are refused: entries would not
 // be where this code looks for them.
-func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
+//
+// The result is the new extensions as segments to write in order, most of
+// them slices of x.data: the cache-tree of a 40k-file repository is a few
+// MB, of which only the nodes on path change.
+func (x *rawIndex) rewriteExtensions(path string) ([][]byte, error) {
 	d := x.data[:len(x.data)-indexChecksumLen]
-	var out []byte
+	var out [][]byte
 	for off := x.entriesEnd; off < len(d); {
 		if off+8 > len(d) {
 			return nil, errors.New("index extension header truncated")
@@ -316,10 +320,14 @@ func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = binary.BigEndian.AppendUint32(append(out, "TREE"...), uint32(len(t)))
+			n := 0
+			for _, seg := range t {
+				n += len(seg)
+			}
+			out = append(out, binary.BigEndian.AppendUint32([]byte("TREE"), uint32(n)))
 			out = append(out, t...)
 		case sig == "REUC":
-			out = append(out, d[off:off+8+size]...)
+			out = append(out, d[off:off+8+size])
 		case sig[0] >= 'A' && sig[0] <= 'Z':
 			// optional: dropped
 		case sig == "link":
@@ -334,14 +342,14 @@ func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
 	return out, nil
 }
 
-// invalidateCacheTree copies a TREE extension payload, marking the root
+// invalidateCacheTree rewrites a TREE extension payload, marking the root
 // and every directory on the way to path invalid (entry count -1, no
 // hash) and removing a cached subtree named like the leaf — what git's
 // cache_tree_invalidate_path does on git add. Everything off the path is
-// copied byte for byte, so the next git commit rebuilds only these trees.
-func invalidateCacheTree(in []byte, parts []string) ([]byte, error) {
-	out := make([]byte, 0, len(in))
-	rest, out, err := copyCacheTreeNode(in, out, parts)
+// kept byte for byte (as slices of in), so the next git commit rebuilds
+// only these trees.
+func invalidateCacheTree(in []byte, parts []string) ([][]byte, error) {
+	rest, out, err := copyCacheTreeNode(in, parts)
 	if err != nil {
 		return nil, fmt.Errorf("index TREE extension: %w", err)
 	}
@@ -399,16 +407,25 @@ func skipCacheTreeNode(in []byte) ([]byte, error) {
 	return rest, nil
 }
 
-// copyCacheTreeNode copies a node on the way to the changed file, and its
-// subtrees, from in to out; parts is what remains of the path below it.
-func copyCacheTreeNode(in, out []byte, parts []string) ([]byte, []byte, error) {
+// copyCacheTreeNode rewrites a node on the way to the changed file, and
+// its subtrees; parts is what remains of the path below it. It returns
+// what follows the node in in, and the node as segments: a new header,
+// then runs of untouched subtrees as slices of in around the rewritten
+// ones.
+func copyCacheTreeNode(in []byte, parts []string) (rest []byte, segs [][]byte, err error) {
 	nul, end, _, subtrees, err := cacheTreeHeader(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	var children []byte
+	var children [][]byte
 	kept := 0
-	rest := in[end:]
+	rest = in[end:]
+	run := rest // untouched subtrees not yet in children start here
+	flush := func() {
+		if n := len(run) - len(rest); n > 0 {
+			children = append(children, run[:n])
+		}
+	}
 	for i := 0; i < subtrees; i++ {
 		cn := bytes.IndexByte(rest, 0)
 		if cn < 0 {
@@ -417,25 +434,27 @@ func copyCacheTreeNode(in, out []byte, parts []string) ([]byte, []byte, error) {
 		name := string(rest[:cn])
 		switch {
 		case len(parts) > 1 && name == parts[0]:
-			rest, children, err = copyCacheTreeNode(rest, children, parts[1:])
+			flush()
+			var sub [][]byte
+			rest, sub, err = copyCacheTreeNode(rest, parts[1:])
+			children = append(children, sub...)
+			run = rest
 			kept++
 		case len(parts) == 1 && name == parts[0]:
+			flush()
 			rest, err = skipCacheTreeNode(rest) // dropped, as git does
+			run = rest
 		default:
-			var next []byte
-			if next, err = skipCacheTreeNode(rest); err == nil {
-				children = append(children, rest[:len(rest)-len(next)]...)
-				rest = next
-			}
+			rest, err = skipCacheTreeNode(rest)
 			kept++
 		}
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	out = append(out, in[:nul+1]...)
-	out = fmt.Appendf(out, "-1 %d\n", kept)
-	return rest, append(out, children...), nil
+	flush()
+	header := fmt.Appendf(append([]byte(nil), in[:nul+1]...), "-1 %d\n", kept)
+	return rest, append([][]byte{header}, children...), nil
 }
 
 func parseDecimal(b []byte) (int, error) {
