@@ -1,7 +1,6 @@
 package gitrepo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,10 +30,11 @@ func (r *Repo) CheckClean(path string) error {
 	if err := r.checkWorktreeClean(path, head, inHead); err != nil {
 		return err
 	}
-	x, err := r.readIndex()
+	x, err := openIndexStream(r.indexPath(), indexWindow)
 	if err != nil {
 		return err
 	}
+	defer x.close()
 	l, err := x.lookup(path)
 	if err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
@@ -42,11 +42,7 @@ func (r *Repo) CheckClean(path string) error {
 	if _, err := x.rewriteExtensions(path); err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
-	if err := checkIndexClean(path, head, inHead, l); err != nil {
-		return err
-	}
-	r.checkedIndex = x
-	return nil
+	return checkIndexClean(path, head, inHead, l.indexLookup)
 }
 
 func (r *Repo) indexPath() string { return filepath.Join(r.gitDir, "index") }
@@ -69,40 +65,6 @@ func (r *Repo) readIndex() (*rawIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
-	x.mtimeSec = indexStat(fi).mtimeSec
-	return x, nil
-}
-
-// rereadIndex is readIndex for CommitFile, under index.lock: when the
-// file still ends with the checksum of the index CheckClean read, the
-// content is the same (the checksum is a SHA-1 of all of it) and that
-// copy is used. An index without a checksum (index.skipHash) is read
-// again. The copy is handed over once: CommitFile rewrites the file.
-func (r *Repo) rereadIndex() (*rawIndex, error) {
-	x := r.checkedIndex
-	r.checkedIndex = nil
-	if x == nil {
-		return r.readIndex()
-	}
-	f, err := os.Open(r.indexPath())
-	if err != nil {
-		return nil, fmt.Errorf("read index: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read index: %w", err)
-	}
-	sum := x.data[len(x.data)-indexChecksumLen:]
-	var now [indexChecksumLen]byte
-	if fi.Size() != int64(len(x.data)) || bytes.Equal(sum, now[:]) {
-		return r.readIndex()
-	}
-	if _, err := f.ReadAt(now[:], fi.Size()-indexChecksumLen); err != nil || !bytes.Equal(sum, now[:]) {
-		return r.readIndex()
-	}
-	// Racy entries are judged against the file's mtime now; lookup
-	// smudges them again (smudging more than needed is always valid).
 	x.mtimeSec = indexStat(fi).mtimeSec
 	return x, nil
 }

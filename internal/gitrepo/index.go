@@ -210,38 +210,18 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext [][]byte) error {
 	h := sha1.New()
 	hw := io.MultiWriter(w, h)
+	var fixed, nextPrefix []byte
+	if l.found {
+		fixed = x.data[l.entry.off : l.entry.off+entryFixedLen]
+	} else if l.next != nil {
+		nextPrefix = x.data[l.next.off:l.next.nameOff]
+	}
+	e := newIndexEntry(x.version, x.count, l, path, hash, mode, st, fixed, nextPrefix)
 	var segments [][]byte
 	if l.found {
-		entry := append([]byte(nil), x.data[l.entry.off:l.entry.off+entryFixedLen]...)
-		putEntryData(entry, hash, l.entry.mode, st)
-		segments = [][]byte{x.data[:l.entry.off], entry, x.data[l.entry.off+entryFixedLen : x.entriesEnd]}
+		segments = [][]byte{x.data[:l.entry.off], e.entry, x.data[l.entry.off+entryFixedLen : x.entriesEnd]}
 	} else {
-		header := append([]byte(nil), x.data[:indexHeaderLen]...)
-		binary.BigEndian.PutUint32(header[8:], x.count+1)
-		entry := make([]byte, entryFixedLen, entryFixedLen+len(path)+16)
-		putEntryData(entry, hash, mode, st)
-		binary.BigEndian.PutUint16(entry[60:], uint16(min(len(path), flagNameMask)))
-		rest := l.insertAt
-		if x.version == 4 {
-			strip := len(l.prevName) - commonPrefix(l.prevName, []byte(path))
-			entry = appendIndexVarint(entry, uint64(strip))
-			entry = append(append(entry, path[len(l.prevName)-strip:]...), 0)
-			if l.next != nil {
-				// The next entry was compressed against the name before
-				// ours; re-encode it against ours.
-				n := l.next
-				entry = append(entry, x.data[n.off:n.nameOff]...)
-				strip := len(path) - commonPrefix([]byte(path), n.name)
-				entry = appendIndexVarint(entry, uint64(strip))
-				entry = append(append(entry, n.name[len(path)-strip:]...), 0)
-				rest = n.end
-			}
-		} else {
-			// At least one NUL: it also terminates names of 0xfff bytes or more.
-			entry = append(entry, path...)
-			entry = append(entry, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
-		}
-		segments = [][]byte{header, x.data[indexHeaderLen:l.insertAt], entry, x.data[rest:x.entriesEnd]}
+		segments = [][]byte{e.header, x.data[indexHeaderLen:l.insertAt], e.entry, x.data[e.rest:x.entriesEnd]}
 	}
 	for _, seg := range append(segments, ext...) {
 		if _, err := hw.Write(seg); err != nil {
@@ -250,6 +230,51 @@ func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash 
 	}
 	_, err := w.Write(h.Sum(nil))
 	return err
+}
+
+// newEntry is what writeWithEntry puts in place of the old bytes.
+type newEntry struct {
+	header []byte // the 12-byte header with one more entry (insert only)
+	entry  []byte // the new entry (insert, v4: and the next one re-encoded)
+	rest   int    // insert: where the old entries resume
+}
+
+// newIndexEntry builds path's entry: from the old fixed part (62 bytes,
+// flags kept) when found, else a new one inserted at l.insertAt; in
+// version 4 the next entry, compressed against the name before ours,
+// is re-encoded against ours from nextPrefix (its bytes up to the name).
+func newIndexEntry(version, count uint32, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, fixed, nextPrefix []byte) newEntry {
+	if l.found {
+		entry := append([]byte(nil), fixed...)
+		putEntryData(entry, hash, l.entry.mode, st)
+		return newEntry{entry: entry}
+	}
+	header := make([]byte, indexHeaderLen)
+	copy(header, "DIRC")
+	binary.BigEndian.PutUint32(header[4:], version)
+	binary.BigEndian.PutUint32(header[8:], count+1)
+	entry := make([]byte, entryFixedLen, entryFixedLen+len(path)+16)
+	putEntryData(entry, hash, mode, st)
+	binary.BigEndian.PutUint16(entry[60:], uint16(min(len(path), flagNameMask)))
+	rest := l.insertAt
+	if version == 4 {
+		strip := len(l.prevName) - commonPrefix(l.prevName, []byte(path))
+		entry = appendIndexVarint(entry, uint64(strip))
+		entry = append(append(entry, path[len(l.prevName)-strip:]...), 0)
+		if l.next != nil {
+			n := l.next
+			entry = append(entry, nextPrefix...)
+			strip := len(path) - commonPrefix([]byte(path), n.name)
+			entry = appendIndexVarint(entry, uint64(strip))
+			entry = append(append(entry, n.name[len(path)-strip:]...), 0)
+			rest = n.end
+		}
+	} else {
+		// At least one NUL: it also terminates names of 0xfff bytes or more.
+		entry = append(entry, path...)
+		entry = append(entry, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
+	}
+	return newEntry{header: header, entry: entry, rest: rest}
 }
 
 // writeUnchanged writes the index as read (racy entries smudged, which

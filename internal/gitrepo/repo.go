@@ -24,12 +24,6 @@ type Repo struct {
 	objects   *objectStore
 	config    *formatcfg.Config
 
-	// checkedIndex is the index CheckClean read. CommitFile reuses it
-	// when the file under index.lock still ends with the same checksum,
-	// instead of reading and parsing the whole file (4.8 MB at 40k
-	// entries) a second time.
-	checkedIndex *rawIndex
-
 	// afterStep, when set (by tests only), is called after each step of
 	// CommitFile so a crash can be simulated at a precise point.
 	afterStep func(step string)
