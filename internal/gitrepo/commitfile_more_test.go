@@ -131,8 +131,8 @@ func assertHealthyNoTree(t *testing.T, g *gitRepo) {
 	}
 }
 
-// CommitFile reuses the index CheckClean read only while the file on disk
-// is the same; an index another tool rewrote in between is read again.
+// CommitFile reads the index again under index.lock: whatever another
+// tool wrote to it after CheckClean (a staged file) is kept.
 func TestCommitFileAfterCheckClean(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
