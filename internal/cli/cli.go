@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
@@ -29,6 +30,10 @@ type Deps struct {
 	Dir string
 	// Now is the clock (commit dates); nil means time.Now.
 	Now func() time.Time
+	// SetGCPercent tunes the process's garbage collector
+	// (debug.SetGCPercent in production); nil leaves it alone, as tests
+	// running many commands in one process want.
+	SetGCPercent func(int) int
 }
 
 // SystemDeps returns the process's real streams, environment and directory.
@@ -37,7 +42,7 @@ func SystemDeps() Deps {
 	if err != nil {
 		dir = "."
 	}
-	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir, Now: time.Now}
+	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir, Now: time.Now, SetGCPercent: debug.SetGCPercent}
 }
 
 // Run executes gen with args and returns the exit code.

@@ -30,10 +30,11 @@ func (r *Repo) CheckClean(path string) error {
 	if err := r.checkWorktreeClean(path, head, inHead); err != nil {
 		return err
 	}
-	x, err := r.readIndex()
+	x, err := openIndexStream(r.indexPath(), indexWindow)
 	if err != nil {
 		return err
 	}
+	defer x.close()
 	l, err := x.lookup(path)
 	if err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
@@ -41,7 +42,7 @@ func (r *Repo) CheckClean(path string) error {
 	if _, err := x.rewriteExtensions(path); err != nil {
 		return fmt.Errorf("read index %q: %w", r.indexPath(), err)
 	}
-	return checkIndexClean(path, head, inHead, l)
+	return checkIndexClean(path, head, inHead, l.indexLookup)
 }
 
 func (r *Repo) indexPath() string { return filepath.Join(r.gitDir, "index") }

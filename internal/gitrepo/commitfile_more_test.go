@@ -130,3 +130,42 @@ func assertHealthyNoTree(t *testing.T, g *gitRepo) {
 		t.Errorf("git status --porcelain = %q", got)
 	}
 }
+
+// CommitFile reads the index again under index.lock: whatever another
+// tool wrote to it after CheckClean (a staged file) is kept.
+func TestCommitFileAfterCheckClean(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		between func(g *gitRepo)
+		status  string
+	}{
+		{"index unchanged", func(*gitRepo) {}, ""},
+		{"git add in between", func(g *gitRepo) {
+			g.write("README.md", "changed\n")
+			g.git("add", "README.md")
+		}, "M  README.md"},
+		{"index rewritten, same content", func(g *gitRepo) {
+			g.git("update-index", "--really-refresh")
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := seedRepo(t)
+			r, err := Open(g.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.CheckClean(bumpPath); err != nil {
+				t.Fatal(err)
+			}
+			tc.between(g)
+			res, err := r.CommitFile(context.Background(), CommitFileRequest{Path: bumpPath, Content: []byte(bumped), Meta: testMeta("bump")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := g.git("diff-tree", "--no-commit-id", "--name-only", "-r", res.Commit.String()); got != bumpPath {
+				t.Errorf("commit touches %q, want only %s", got, bumpPath)
+			}
+			assertHealthy(t, g, tc.status)
+		})
+	}
+}

@@ -207,49 +207,74 @@ func (x *rawIndex) lookup(path string) (indexLookup, error) {
 //
 // ext is the result of rewriteExtensions(path), computed by the caller
 // before it touches anything, so an unsupported index fails early.
-func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext []byte) error {
+func (x *rawIndex) writeWithEntry(w io.Writer, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, ext [][]byte) error {
 	h := sha1.New()
 	hw := io.MultiWriter(w, h)
+	var fixed, nextPrefix []byte
+	if l.found {
+		fixed = x.data[l.entry.off : l.entry.off+entryFixedLen]
+	} else if l.next != nil {
+		nextPrefix = x.data[l.next.off:l.next.nameOff]
+	}
+	e := newIndexEntry(x.version, x.count, l, path, hash, mode, st, fixed, nextPrefix)
 	var segments [][]byte
 	if l.found {
-		entry := append([]byte(nil), x.data[l.entry.off:l.entry.off+entryFixedLen]...)
-		putEntryData(entry, hash, l.entry.mode, st)
-		segments = [][]byte{x.data[:l.entry.off], entry, x.data[l.entry.off+entryFixedLen : x.entriesEnd]}
+		segments = [][]byte{x.data[:l.entry.off], e.entry, x.data[l.entry.off+entryFixedLen : x.entriesEnd]}
 	} else {
-		header := append([]byte(nil), x.data[:indexHeaderLen]...)
-		binary.BigEndian.PutUint32(header[8:], x.count+1)
-		entry := make([]byte, entryFixedLen, entryFixedLen+len(path)+16)
-		putEntryData(entry, hash, mode, st)
-		binary.BigEndian.PutUint16(entry[60:], uint16(min(len(path), flagNameMask)))
-		rest := l.insertAt
-		if x.version == 4 {
-			strip := len(l.prevName) - commonPrefix(l.prevName, []byte(path))
-			entry = appendIndexVarint(entry, uint64(strip))
-			entry = append(append(entry, path[len(l.prevName)-strip:]...), 0)
-			if l.next != nil {
-				// The next entry was compressed against the name before
-				// ours; re-encode it against ours.
-				n := l.next
-				entry = append(entry, x.data[n.off:n.nameOff]...)
-				strip := len(path) - commonPrefix([]byte(path), n.name)
-				entry = appendIndexVarint(entry, uint64(strip))
-				entry = append(append(entry, n.name[len(path)-strip:]...), 0)
-				rest = n.end
-			}
-		} else {
-			// At least one NUL: it also terminates names of 0xfff bytes or more.
-			entry = append(entry, path...)
-			entry = append(entry, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
-		}
-		segments = [][]byte{header, x.data[indexHeaderLen:l.insertAt], entry, x.data[rest:x.entriesEnd]}
+		segments = [][]byte{e.header, x.data[indexHeaderLen:l.insertAt], e.entry, x.data[e.rest:x.entriesEnd]}
 	}
-	for _, seg := range append(segments, ext) {
+	for _, seg := range append(segments, ext...) {
 		if _, err := hw.Write(seg); err != nil {
 			return err
 		}
 	}
 	_, err := w.Write(h.Sum(nil))
 	return err
+}
+
+// newEntry is what writeWithEntry puts in place of the old bytes.
+type newEntry struct {
+	header []byte // the 12-byte header with one more entry (insert only)
+	entry  []byte // the new entry (insert, v4: and the next one re-encoded)
+	rest   int    // insert: where the old entries resume
+}
+
+// newIndexEntry builds path's entry: from the old fixed part (62 bytes,
+// flags kept) when found, else a new one inserted at l.insertAt; in
+// version 4 the next entry, compressed against the name before ours,
+// is re-encoded against ours from nextPrefix (its bytes up to the name).
+func newIndexEntry(version, count uint32, l indexLookup, path string, hash plumbing.Hash, mode uint32, st entryStat, fixed, nextPrefix []byte) newEntry {
+	if l.found {
+		entry := append([]byte(nil), fixed...)
+		putEntryData(entry, hash, l.entry.mode, st)
+		return newEntry{entry: entry}
+	}
+	header := make([]byte, indexHeaderLen)
+	copy(header, "DIRC")
+	binary.BigEndian.PutUint32(header[4:], version)
+	binary.BigEndian.PutUint32(header[8:], count+1)
+	entry := make([]byte, entryFixedLen, entryFixedLen+len(path)+16)
+	putEntryData(entry, hash, mode, st)
+	binary.BigEndian.PutUint16(entry[60:], uint16(min(len(path), flagNameMask)))
+	rest := l.insertAt
+	if version == 4 {
+		strip := len(l.prevName) - commonPrefix(l.prevName, []byte(path))
+		entry = appendIndexVarint(entry, uint64(strip))
+		entry = append(append(entry, path[len(l.prevName)-strip:]...), 0)
+		if l.next != nil {
+			n := l.next
+			entry = append(entry, nextPrefix...)
+			strip := len(path) - commonPrefix([]byte(path), n.name)
+			entry = appendIndexVarint(entry, uint64(strip))
+			entry = append(append(entry, n.name[len(path)-strip:]...), 0)
+			rest = n.end
+		}
+	} else {
+		// At least one NUL: it also terminates names of 0xfff bytes or more.
+		entry = append(entry, path...)
+		entry = append(entry, make([]byte, ((entryFixedLen+len(path)+8)&^7)-entryFixedLen-len(path))...)
+	}
+	return newEntry{header: header, entry: entry, rest: rest}
 }
 
 // writeUnchanged writes the index as read (racy entries smudged, which
@@ -293,9 +318,13 @@ func commonPrefix(a, b []byte) int {
 // file and git rebuilds them when missing. Required (lowercase)
 // extensions — split index, sparse index — are refused: entries would not
 // be where this code looks for them.
-func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
+//
+// The result is the new extensions as segments to write in order, most of
+// them slices of x.data: the cache-tree of a 40k-file repository is a few
+// MB, of which only the nodes on path change.
+func (x *rawIndex) rewriteExtensions(path string) ([][]byte, error) {
 	d := x.data[:len(x.data)-indexChecksumLen]
-	var out []byte
+	var out [][]byte
 	for off := x.entriesEnd; off < len(d); {
 		if off+8 > len(d) {
 			return nil, errors.New("index extension header truncated")
@@ -316,10 +345,14 @@ func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = binary.BigEndian.AppendUint32(append(out, "TREE"...), uint32(len(t)))
+			n := 0
+			for _, seg := range t {
+				n += len(seg)
+			}
+			out = append(out, binary.BigEndian.AppendUint32([]byte("TREE"), uint32(n)))
 			out = append(out, t...)
 		case sig == "REUC":
-			out = append(out, d[off:off+8+size]...)
+			out = append(out, d[off:off+8+size])
 		case sig[0] >= 'A' && sig[0] <= 'Z':
 			// optional: dropped
 		case sig == "link":
@@ -334,14 +367,14 @@ func (x *rawIndex) rewriteExtensions(path string) ([]byte, error) {
 	return out, nil
 }
 
-// invalidateCacheTree copies a TREE extension payload, marking the root
+// invalidateCacheTree rewrites a TREE extension payload, marking the root
 // and every directory on the way to path invalid (entry count -1, no
 // hash) and removing a cached subtree named like the leaf — what git's
 // cache_tree_invalidate_path does on git add. Everything off the path is
-// copied byte for byte, so the next git commit rebuilds only these trees.
-func invalidateCacheTree(in []byte, parts []string) ([]byte, error) {
-	out := make([]byte, 0, len(in))
-	rest, out, err := copyCacheTreeNode(in, out, parts)
+// kept byte for byte (as slices of in), so the next git commit rebuilds
+// only these trees.
+func invalidateCacheTree(in []byte, parts []string) ([][]byte, error) {
+	rest, out, err := copyCacheTreeNode(in, parts)
 	if err != nil {
 		return nil, fmt.Errorf("index TREE extension: %w", err)
 	}
@@ -399,16 +432,25 @@ func skipCacheTreeNode(in []byte) ([]byte, error) {
 	return rest, nil
 }
 
-// copyCacheTreeNode copies a node on the way to the changed file, and its
-// subtrees, from in to out; parts is what remains of the path below it.
-func copyCacheTreeNode(in, out []byte, parts []string) ([]byte, []byte, error) {
+// copyCacheTreeNode rewrites a node on the way to the changed file, and
+// its subtrees; parts is what remains of the path below it. It returns
+// what follows the node in in, and the node as segments: a new header,
+// then runs of untouched subtrees as slices of in around the rewritten
+// ones.
+func copyCacheTreeNode(in []byte, parts []string) (rest []byte, segs [][]byte, err error) {
 	nul, end, _, subtrees, err := cacheTreeHeader(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	var children []byte
+	var children [][]byte
 	kept := 0
-	rest := in[end:]
+	rest = in[end:]
+	run := rest // untouched subtrees not yet in children start here
+	flush := func() {
+		if n := len(run) - len(rest); n > 0 {
+			children = append(children, run[:n])
+		}
+	}
 	for i := 0; i < subtrees; i++ {
 		cn := bytes.IndexByte(rest, 0)
 		if cn < 0 {
@@ -417,25 +459,27 @@ func copyCacheTreeNode(in, out []byte, parts []string) ([]byte, []byte, error) {
 		name := string(rest[:cn])
 		switch {
 		case len(parts) > 1 && name == parts[0]:
-			rest, children, err = copyCacheTreeNode(rest, children, parts[1:])
+			flush()
+			var sub [][]byte
+			rest, sub, err = copyCacheTreeNode(rest, parts[1:])
+			children = append(children, sub...)
+			run = rest
 			kept++
 		case len(parts) == 1 && name == parts[0]:
+			flush()
 			rest, err = skipCacheTreeNode(rest) // dropped, as git does
+			run = rest
 		default:
-			var next []byte
-			if next, err = skipCacheTreeNode(rest); err == nil {
-				children = append(children, rest[:len(rest)-len(next)]...)
-				rest = next
-			}
+			rest, err = skipCacheTreeNode(rest)
 			kept++
 		}
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	out = append(out, in[:nul+1]...)
-	out = fmt.Appendf(out, "-1 %d\n", kept)
-	return rest, append(out, children...), nil
+	flush()
+	header := fmt.Appendf(append([]byte(nil), in[:nul+1]...), "-1 %d\n", kept)
+	return rest, append([][]byte{header}, children...), nil
 }
 
 func parseDecimal(b []byte) (int, error) {

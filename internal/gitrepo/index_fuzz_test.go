@@ -1,7 +1,9 @@
 package gitrepo
 
 import (
+	"bytes"
 	"crypto/sha1"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,8 +34,13 @@ func FuzzIndexEdit(f *testing.F) {
 			return
 		}
 		sum := sha1.Sum(body)
-		x, err := parseIndex(append(body, sum[:]...))
+		file := append(body, sum[:]...)
+		x, err := parseIndex(append([]byte(nil), file...))
+		streamed := streamIndexEdit(t, file, path, x)
 		if err != nil {
+			if streamed != nil {
+				t.Fatalf("streamed edit of an index that does not parse: no error")
+			}
 			return
 		}
 		l, err := x.lookup(path)
@@ -50,6 +57,9 @@ func FuzzIndexEdit(f *testing.F) {
 		var out sliceWriter
 		if err := x.writeWithEntry(&out, l, path, plumbing.NewHash("0123456789012345678901234567890123456789"), 0o100644, entryStat{size: 1}, ext); err != nil {
 			t.Fatal(err)
+		}
+		if streamed != nil && !bytes.Equal(streamed, out) {
+			t.Fatalf("streamed edit differs from the in-memory one")
 		}
 		y, err := parseIndex(out)
 		if err != nil {
@@ -69,6 +79,61 @@ func FuzzIndexEdit(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// streamIndexEdit makes the edit the fuzz target makes, with indexStream
+// over a file holding data, through a window small enough to slide. It
+// returns nil where the stream refuses the index (and then so must the
+// in-memory path, unless only the window was too small). x, the in-memory
+// index when it parses, gets the file's mtime so both smudge alike.
+func streamIndexEdit(t *testing.T, data []byte, path string, x *rawIndex) []byte {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "index")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openIndexStream(name, 64)
+	if err != nil {
+		return nil
+	}
+	defer s.close()
+	if x != nil {
+		x.mtimeSec = s.mtimeSec
+	}
+	l, err := s.lookup(path)
+	if err != nil {
+		if x != nil && !errors.Is(err, errEntryTooLong) {
+			if _, merr := (&rawIndex{data: x.data, version: x.version, count: x.count, mtimeSec: x.mtimeSec}).lookup(path); merr == nil {
+				t.Fatalf("stream lookup: %v; in memory: no error", err)
+			}
+		}
+		return nil
+	}
+	ext, err := s.rewriteExtensions(path)
+	if err != nil || l.conflicted || l.dfConflict != "" {
+		return nil
+	}
+	var out sliceWriter
+	if err := s.writeWithEntry(&out, l, path, plumbing.NewHash("0123456789012345678901234567890123456789"), 0o100644, entryStat{size: 1}, ext); err != nil {
+		t.Fatal(err)
+	}
+	var undo sliceWriter
+	if err := s.writeUnchanged(&undo); err != nil {
+		t.Fatal(err)
+	}
+	if x != nil {
+		var want sliceWriter
+		y := &rawIndex{data: append([]byte(nil), x.data...), version: x.version, count: x.count, mtimeSec: x.mtimeSec}
+		if _, err := y.lookup(path); err == nil {
+			if err := y.writeUnchanged(&want); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(undo, want) {
+				t.Fatalf("streamed undo differs from the in-memory one")
+			}
+		}
+	}
+	return out
 }
 
 type sliceWriter []byte

@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -104,8 +105,10 @@ func readBlob(r *Repo, h plumbing.Hash) ([]byte, error) {
 	return io.ReadAll(rd)
 }
 
-// lookupPath walks only the trees on path, scanning each linearly: cheaper
-// than go-git's Tree.File, which builds a map of every tree it passes.
+// lookupPath walks only the trees on path, scanning each one as it is
+// read: cheaper than go-git's Tree.File, which builds a map of every tree
+// it passes, and than Tree.Decode, which makes a string and an entry for
+// each of the 5,000 names of a big overlays/<env> directory to keep one.
 func lookupPath(s interface {
 	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
 }, root plumbing.Hash, path string) (object.TreeEntry, bool, error) {
@@ -119,22 +122,15 @@ func lookupPath(s interface {
 		if err != nil {
 			return object.TreeEntry{}, false, fmt.Errorf("read tree %s on the way to %q: %w", h, path, err)
 		}
-		var t object.Tree
-		if err := t.Decode(o); err != nil {
+		e, found, err := findTreeEntry(o, name)
+		if err != nil {
 			return object.TreeEntry{}, false, fmt.Errorf("decode tree %s on the way to %q: %w", h, path, err)
 		}
-		var e *object.TreeEntry
-		for j := range t.Entries {
-			if t.Entries[j].Name == name {
-				e = &t.Entries[j]
-				break
-			}
-		}
-		if e == nil {
+		if !found {
 			return object.TreeEntry{}, false, nil
 		}
 		if i == len(parts)-1 {
-			return *e, true, nil
+			return e, true, nil
 		}
 		if e.Mode != filemode.Dir {
 			return object.TreeEntry{}, false, nil
@@ -142,4 +138,62 @@ func lookupPath(s interface {
 		h = e.Hash
 	}
 	return object.TreeEntry{}, false, nil
+}
+
+// findTreeEntry scans a tree object ("<octal mode> <name>\0<20-byte id>"
+// per entry) for name, as Tree.Decode would parse it.
+func findTreeEntry(o plumbing.EncodedObject, name string) (e object.TreeEntry, found bool, err error) {
+	rd, err := o.Reader()
+	if err != nil {
+		return e, false, err
+	}
+	defer closeKeepErr(rd, &err)
+	br := bufio.NewReader(rd)
+	for {
+		mode, err := readSlice(br, ' ')
+		if err == io.EOF && len(mode) == 0 {
+			return e, false, nil
+		}
+		if err != nil {
+			return e, false, fmt.Errorf("tree entry mode: %w", noEOF(err))
+		}
+		m, err := filemode.New(string(mode[:len(mode)-1]))
+		if err != nil {
+			return e, false, err
+		}
+		n, err := readSlice(br, 0)
+		if err != nil {
+			return e, false, fmt.Errorf("tree entry name: %w", noEOF(err))
+		}
+		match := string(n[:len(n)-1]) == name
+		var h plumbing.Hash
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			return e, false, fmt.Errorf("tree entry id: %w", noEOF(err))
+		}
+		if match {
+			return object.TreeEntry{Name: name, Mode: m, Hash: h}, true, nil
+		}
+	}
+}
+
+// readSlice is bufio's ReadSlice for names longer than its buffer too.
+func readSlice(br *bufio.Reader, delim byte) ([]byte, error) {
+	b, err := br.ReadSlice(delim)
+	if err != bufio.ErrBufferFull {
+		return b, err
+	}
+	long := append([]byte(nil), b...)
+	for err == bufio.ErrBufferFull {
+		b, err = br.ReadSlice(delim)
+		long = append(long, b...)
+	}
+	return long, err
+}
+
+// noEOF: a tree that ends inside an entry is truncated, not complete.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

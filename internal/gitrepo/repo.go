@@ -10,9 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	formatcfg "github.com/go-git/go-git/v5/plumbing/format/config"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Repo is a non-bare repository with a worktree, opened on the paths git
@@ -23,7 +21,7 @@ type Repo struct {
 	root      string
 	gitDir    string
 	commonDir string
-	objects   *filesystem.Storage
+	objects   *objectStore
 	config    *formatcfg.Config
 
 	// afterStep, when set (by tests only), is called after each step of
@@ -66,7 +64,7 @@ func Open(dir string) (*Repo, error) {
 		commonDir: commonDir,
 		// The object store is all go-git is used for: refs, HEAD and the
 		// index are handled here with git's own file protocols.
-		objects: filesystem.NewStorage(osfs.New(commonDir), cache.NewObjectLRUDefault()),
+		objects: newObjectStore(osfs.New(commonDir)),
 		config:  cfg,
 	}, nil
 }

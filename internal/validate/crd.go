@@ -14,10 +14,10 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
-	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
 // crdSchema is one CRD's schema ready to use, as the API server holds it:
@@ -26,7 +26,7 @@ import (
 type crdSchema struct {
 	source     string
 	structural *structuralschema.Structural
-	validator  apiservervalidation.SchemaValidator
+	openapi    *spec.Schema
 }
 
 // crdSchemas compiles each embedded schema on first use (tens of ms of
@@ -81,11 +81,11 @@ func compileCRD(crd schemas.CRD) (*crdSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, _, err := apiservervalidation.NewSchemaValidator(&internal)
+	openapi, err := openAPISchema(crd.OpenAPIV3Schema)
 	if err != nil {
 		return nil, err
 	}
-	return &crdSchema{source: fmt.Sprintf("%s@%s", crd.Module, crd.ModuleVersion), structural: st, validator: val}, nil
+	return &crdSchema{source: fmt.Sprintf("%s@%s", crd.Module, crd.ModuleVersion), structural: st, openapi: openapi}, nil
 }
 
 // checkCRD validates a custom resource the way the API server does on
@@ -103,7 +103,7 @@ func checkCRD(u *unit, o object, s *crdSchema) []Finding {
 		out = append(out, u.finding(Error, o, p, "unknown field (the API server would drop it)",
 			"remove it or fix its spelling; see the "+o.kind+" CRD of "+s.source))
 	}
-	for _, e := range apiservervalidation.ValidateCustomResource(nil, o.m, s.validator) {
+	for _, e := range validateCustomResource(o.m, s.openapi) {
 		out = append(out, u.finding(Error, o, e.Field, schemaProblem(e), "fix the value to match the "+o.kind+" CRD of "+s.source))
 	}
 	return out

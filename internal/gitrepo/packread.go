@@ -1,0 +1,387 @@
+package gitrepo
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/objfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+)
+
+// objectStore is go-git's filesystem storage with a lighter read path.
+//
+// To read one packed object, go-git decodes the whole pack index into
+// memory (2 MB of names for 50k objects) and, on the first object it
+// decodes, builds a map from every offset to its hash (5 MB more): a bump
+// reads a commit, a handful of trees and one blob. Here the .idx file is
+// searched where it lies: the fan-out table (1 KB) is kept, a lookup reads
+// one fan-out bucket of names, and the offset-to-hash direction (needed
+// for delta bases) is a sorted table of positions (4 bytes an object).
+//
+// Everything else — writes, iteration, alternates, version 1 indexes —
+// is go-git's, through the embedded Storage.
+type objectStore struct {
+	*filesystem.Storage
+	fs    billy.Filesystem
+	dir   *dotgit.DotGit
+	cache cache.Object
+
+	mu     sync.Mutex
+	listed bool
+	packs  []*packIndex
+}
+
+func newObjectStore(fs billy.Filesystem) *objectStore {
+	c := cache.NewObjectLRUDefault()
+	return &objectStore{
+		Storage: filesystem.NewStorage(fs, c),
+		fs:      fs,
+		dir:     dotgit.New(fs),
+		cache:   c,
+	}
+}
+
+// EncodedObject reads h as a loose object or from a pack, and asks go-git
+// only when neither has it.
+func (s *objectStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	obj, err := s.readObject(h)
+	if errors.Is(err, errUseGoGit) || errors.Is(err, plumbing.ErrObjectNotFound) {
+		return s.Storage.EncodedObject(t, h)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t != plumbing.AnyObject && obj.Type() != t {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	return obj, nil
+}
+
+// errUseGoGit: a pack this reader does not handle; go-git reads it.
+var errUseGoGit = errors.New("pack index format not handled here")
+
+func (s *objectStore) readObject(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if obj, ok := s.cache.Get(h); ok {
+		return obj, nil
+	}
+	obj, err := s.readLoose(h)
+	if !errors.Is(err, plumbing.ErrObjectNotFound) {
+		return obj, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.listed {
+		hashes, err := s.dir.ObjectPacks()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range hashes {
+			s.packs = append(s.packs, &packIndex{pack: p})
+		}
+		s.listed = true
+	}
+	for _, p := range s.packs {
+		if p.goGit {
+			return nil, errUseGoGit
+		}
+		obj, err := s.readPacked(p, h)
+		if errors.Is(err, errUseGoGit) {
+			p.goGit = true
+		}
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue
+		}
+		if err == nil {
+			s.cache.Put(obj)
+		}
+		return obj, err
+	}
+	return nil, plumbing.ErrObjectNotFound
+}
+
+func (s *objectStore) readLoose(h plumbing.Hash) (obj plumbing.EncodedObject, err error) {
+	f, err := s.dir.Object(h)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closeKeepErr(f, &err)
+	r, err := objfile.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	defer closeKeepErr(r, &err)
+	t, size, err := r.Header()
+	if err != nil {
+		return nil, err
+	}
+	m := &plumbing.MemoryObject{}
+	m.SetType(t)
+	m.SetSize(size)
+	if _, err := io.Copy(m, r); err != nil {
+		return nil, err
+	}
+	s.cache.Put(m)
+	return m, nil
+}
+
+func closeKeepErr(c io.Closer, err *error) {
+	if cerr := c.Close(); *err == nil {
+		*err = cerr
+	}
+}
+
+// readPacked reads h from pack p, opening its files for this read only.
+func (s *objectStore) readPacked(p *packIndex, h plumbing.Hash) (obj plumbing.EncodedObject, err error) {
+	idx, err := s.dir.ObjectPackIdx(p.pack)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, plumbing.ErrObjectNotFound // repacked since listed: go-git looks again
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closeKeepErr(idx, &err)
+	if err := p.load(idx); err != nil {
+		return nil, err
+	}
+	r := &idxReader{p: p, f: idx}
+	if ok, err := r.Contains(h); err != nil || !ok {
+		if err == nil {
+			err = plumbing.ErrObjectNotFound
+		}
+		return nil, err
+	}
+	pf, err := s.dir.ObjectPack(p.pack)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	// No filesystem: objects come back whole, as MemoryObjects, and
+	// nothing reads the pack after it is closed.
+	pack := packfile.NewPackfileWithCache(r, nil, pf, s.cache, 0)
+	defer closeKeepErr(pack, &err)
+	return pack.Get(h)
+}
+
+// packIndex is what is kept of one version 2 .idx file between reads.
+type packIndex struct {
+	pack   plumbing.Hash
+	loaded bool
+	goGit  bool // not a format handled here: go-git reads this pack
+	fanout [256]uint32
+	// byOffset lists object positions in pack order, built on the
+	// first offset-to-hash lookup; off32 is the 4-byte offset table.
+	byOffset []uint32
+	off32    []uint32
+	names    []byte // scratch for one fan-out bucket
+}
+
+const (
+	idxHeaderLen = 8
+	idxFanoutLen = 256 * 4
+)
+
+func (p *packIndex) load(f io.ReaderAt) error {
+	if p.loaded {
+		return nil
+	}
+	var b [idxHeaderLen + idxFanoutLen]byte
+	if _, err := f.ReadAt(b[:], 0); err != nil {
+		return fmt.Errorf("read pack index %s: %w", p.pack, err)
+	}
+	if !bytes.Equal(b[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(b[4:]) != 2 {
+		return errUseGoGit
+	}
+	for i := range p.fanout {
+		p.fanout[i] = binary.BigEndian.Uint32(b[idxHeaderLen+4*i:])
+	}
+	p.loaded = true
+	return nil
+}
+
+func (p *packIndex) count() int64 { return int64(p.fanout[255]) }
+
+// idxReader is idxfile.Index over one open .idx file, for one read.
+type idxReader struct {
+	p *packIndex
+	f io.ReaderAt
+}
+
+var _ idxfile.Index = (*idxReader)(nil)
+
+func (r *idxReader) namesAt() int64 { return idxHeaderLen + idxFanoutLen }
+func (r *idxReader) crcAt() int64   { return r.namesAt() + 20*r.p.count() }
+func (r *idxReader) off32At() int64 { return r.crcAt() + 4*r.p.count() }
+func (r *idxReader) off64At() int64 { return r.off32At() + 4*r.p.count() }
+
+// position finds h by reading its fan-out bucket of sorted names.
+func (r *idxReader) position(h plumbing.Hash) (int, bool, error) {
+	lo := uint32(0)
+	if h[0] > 0 {
+		lo = r.p.fanout[h[0]-1]
+	}
+	hi := r.p.fanout[h[0]]
+	if hi <= lo {
+		return 0, false, nil
+	}
+	n := int(hi-lo) * 20
+	if cap(r.p.names) < n {
+		r.p.names = make([]byte, n)
+	}
+	names := r.p.names[:n]
+	if _, err := r.f.ReadAt(names, r.namesAt()+20*int64(lo)); err != nil {
+		return 0, false, fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	// Binary search over the bucket, comparing 20-byte names in place.
+	a, b := 0, int(hi-lo)
+	for a < b {
+		m := int(uint(a+b) >> 1)
+		if bytes.Compare(names[20*m:20*m+20], h[:]) < 0 {
+			a = m + 1
+		} else {
+			b = m
+		}
+	}
+	if a < int(hi-lo) && bytes.Equal(names[20*a:20*a+20], h[:]) {
+		return int(lo) + a, true, nil
+	}
+	return 0, false, nil
+}
+
+func (r *idxReader) offsetOf(pos int) (int64, error) {
+	var b [8]byte
+	if _, err := r.f.ReadAt(b[:4], r.off32At()+4*int64(pos)); err != nil {
+		return 0, fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	return r.offset(binary.BigEndian.Uint32(b[:4]))
+}
+
+// offset resolves a 4-byte offset table entry (its high bit points into
+// the 8-byte table of packs over 2 GB).
+func (r *idxReader) offset(o32 uint32) (int64, error) {
+	if o32&0x80000000 == 0 {
+		return int64(o32), nil
+	}
+	var b [8]byte
+	if _, err := r.f.ReadAt(b[:], r.off64At()+8*int64(o32&0x7fffffff)); err != nil {
+		return 0, fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	return int64(binary.BigEndian.Uint64(b[:])), nil
+}
+
+func (r *idxReader) Contains(h plumbing.Hash) (bool, error) {
+	_, ok, err := r.position(h)
+	return ok, err
+}
+
+func (r *idxReader) FindOffset(h plumbing.Hash) (int64, error) {
+	pos, ok, err := r.position(h)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, plumbing.ErrObjectNotFound
+	}
+	return r.offsetOf(pos)
+}
+
+func (r *idxReader) FindCRC32(h plumbing.Hash) (uint32, error) {
+	pos, ok, err := r.position(h)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, plumbing.ErrObjectNotFound
+	}
+	var b [4]byte
+	if _, err := r.f.ReadAt(b[:], r.crcAt()+4*int64(pos)); err != nil {
+		return 0, fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	return binary.BigEndian.Uint32(b[:]), nil
+}
+
+// FindHash maps a pack offset to its object, for delta bases.
+func (r *idxReader) FindHash(o int64) (plumbing.Hash, error) {
+	if err := r.sortByOffset(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var firstErr error
+	at := func(i int) int64 {
+		off, err := r.offset(r.p.off32[r.p.byOffset[i]])
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return off
+	}
+	a, b := 0, len(r.p.byOffset)
+	for a < b {
+		m := int(uint(a+b) >> 1)
+		if at(m) < o {
+			a = m + 1
+		} else {
+			b = m
+		}
+	}
+	if firstErr != nil {
+		return plumbing.ZeroHash, firstErr
+	}
+	if a == len(r.p.byOffset) || at(a) != o {
+		return plumbing.ZeroHash, plumbing.ErrObjectNotFound
+	}
+	var h plumbing.Hash
+	if _, err := r.f.ReadAt(h[:], r.namesAt()+20*int64(r.p.byOffset[a])); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	return h, nil
+}
+
+func (r *idxReader) sortByOffset() error {
+	if r.p.byOffset != nil {
+		return nil
+	}
+	n := r.p.count()
+	raw := make([]byte, 4*n)
+	if _, err := r.f.ReadAt(raw, r.off32At()); err != nil {
+		return fmt.Errorf("read pack index %s: %w", r.p.pack, err)
+	}
+	off32 := make([]uint32, n)
+	byOffset := make([]uint32, n)
+	large := false
+	for i := range off32 {
+		off32[i] = binary.BigEndian.Uint32(raw[4*i:])
+		byOffset[i] = uint32(i)
+		large = large || off32[i]&0x80000000 != 0
+	}
+	if large {
+		return errUseGoGit // packs over 2 GB: not worth a second code path
+	}
+	slices.SortFunc(byOffset, func(a, b uint32) int { return int(int64(off32[a]) - int64(off32[b])) })
+	r.p.off32, r.p.byOffset = off32, byOffset
+	return nil
+}
+
+func (r *idxReader) Count() (int64, error) { return r.p.count(), nil }
+
+func (r *idxReader) Entries() (idxfile.EntryIter, error) {
+	return nil, errors.New("pack index: entries are not listed by this reader")
+}
+
+func (r *idxReader) EntriesByOffset() (idxfile.EntryIter, error) {
+	return nil, errors.New("pack index: entries are not listed by this reader")
+}
