@@ -167,3 +167,13 @@ func TestEmptyFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestApplicationNamesCollide(t *testing.T) {
+	in := strings.Replace(minimal, "environments:", "  - name: web-dev\n    image: registry.example.com/web\n    tag: v1\n    ingress: {host: w.example.com}\nenvironments:", 1)
+	in += "  - name: dev-prod\n"
+	_, err := config.Parse("gen.yaml", []byte(in))
+	want := `gen.yaml:29: environments[2].name: Argo CD Application "web-dev-prod" of web in dev-prod collides with that of web-dev in prod; rename the app or the environment`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}

@@ -167,7 +167,24 @@ func validate(c *Config) Errors {
 		namespaces[e.Namespace] = e.Name
 		v.environment(p, e)
 	}
+	v.applicationNames()
 	return v.errs
+}
+
+// applicationNames rejects apps and environments whose Argo CD Application
+// names, <app>-<env>, would collide ("a-b" in "c" and "a" in "b-c").
+func (v *validator) applicationNames() {
+	seen := map[string]string{}
+	for i, e := range v.c.Environments {
+		for _, a := range v.c.Apps {
+			name := a.Name + "-" + e.Name
+			here := a.Name + " in " + e.Name
+			if other, ok := seen[name]; ok {
+				v.errorf(fmt.Sprintf("environments[%d].name", i), "Argo CD Application %q of %s collides with that of %s; rename the app or the environment", name, here, other)
+			}
+			seen[name] = here
+		}
+	}
 }
 
 func (v *validator) app(p string, a *App) {
