@@ -174,15 +174,16 @@ func validate(c *Config) Errors {
 // applicationNames rejects apps and environments whose Argo CD Application
 // names, <app>-<env>, would collide ("a-b" in "c" and "a" in "b-c").
 func (v *validator) applicationNames() {
-	seen := map[string]string{}
+	type pair struct{ app, env string }
+	seen := map[string]pair{}
 	for i, e := range v.c.Environments {
 		for _, a := range v.c.Apps {
 			name := a.Name + "-" + e.Name
-			here := a.Name + " in " + e.Name
-			if other, ok := seen[name]; ok {
-				v.errorf(fmt.Sprintf("environments[%d].name", i), "Argo CD Application %q of %s collides with that of %s; rename the app or the environment", name, here, other)
+			// The same pair twice is a duplicate app or environment, reported as such.
+			if other, ok := seen[name]; ok && other.app != a.Name && other.env != e.Name {
+				v.errorf(fmt.Sprintf("environments[%d].name", i), "Argo CD Application %q of %s in %s collides with that of %s in %s; rename the app or the environment", name, a.Name, e.Name, other.app, other.env)
 			}
-			seen[name] = here
+			seen[name] = pair{a.Name, e.Name}
 		}
 	}
 }
