@@ -26,6 +26,8 @@ step "gen build --env dev: the dev overlay as Argo CD will apply it (Rollout exc
 "$gen" build --env dev | awk '/^kind: Rollout/{p=1} p&&/^---/{exit} p' | sed -n '1,200p' | grep -E 'kind|name:|namespace|image:|replicas|Service|Ingress|canary-by|setWeight|setCanaryScale|pause' | sed 's/^/  /'
 
 if "$gen" --help | grep -qE "^ +bump "; then
+  step "gen bump --tag v1 --dry-run: the diff and the commit it would make, nothing written"
+  "$gen" bump --tag v1 --dry-run
   step "gen bump --tag v1: start a canary release in dev (one commit, one file)"
   "$gen" bump --tag v1
   git log --oneline -n 2 | sed 's/^/  /'
