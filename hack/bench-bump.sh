@@ -67,6 +67,21 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1" 2>/dev/null ||
 		echo "bench-bump: could not evict $1 from the page cache; its peak RSS may count unused code" >&2
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+# interleave RUN_A RUN_B ROUNDS: one unmeasured run of each warms the page
+# cache for both; then ROUNDS measured runs of each, into $a and $b, who goes
+# first alternating so neither always inherits the other's cache state.
+interleave() {
+	local i
+	"$1" /dev/null; "$2" /dev/null
+	for ((i = 0; i < $3; i++)); do
+		if ((i % 2 == 0)); then "$1" "$a"; "$2" "$b"; else "$2" "$b"; "$1" "$a"; fi
+	done
+}
+# print_ratio: a figure's last line, from $ma, $mb, $load0 and $load1.
+print_ratio() {
+	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
+		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+}
 
 for apps in $APPS; do
 	echo "bench-bump: $apps apps: repository under $CACHE (generated on first use)" >&2
@@ -86,10 +101,7 @@ for apps in $APPS; do
 	}
 	load0=$(loadavg)
 	evict "$GEN"
-	run_gen /dev/null; run_git /dev/null # warm the page cache for both
-	for ((i = 0; i < ROUNDS; i++)); do
-		if ((i % 2 == 0)); then run_gen "$a"; run_git "$b"; else run_git "$b"; run_gen "$a"; fi
-	done
+	interleave run_gen run_git "$ROUNDS"
 	load1=$(loadavg)
 	if [ -n "$(git -C "$repo" status --porcelain)" ]; then
 		echo "bench-bump: $repo is not clean after the run" >&2; exit 1
@@ -99,8 +111,7 @@ for apps in $APPS; do
 	echo "gen bump vs git CLI, $apps apps ($files files), $ROUNDS rounds each, interleaved"
 	printf '  gen bump (edit+build+commit) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
 	printf '  sed + git add + git commit   median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
-	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
-		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+	print_ratio
 	rm -f "$a" "$b"
 
 	((REMOTE_ROUNDS > 0)) || continue
@@ -120,16 +131,12 @@ for apps in $APPS; do
 			cd ..; rm -rf "$d"' sh "$url" "$dir" "$tag")
 	}
 	load0=$(loadavg)
-	run_gen_remote /dev/null; run_git_remote /dev/null
-	for ((i = 0; i < REMOTE_ROUNDS; i++)); do
-		if ((i % 2 == 0)); then run_gen_remote "$a"; run_git_remote "$b"; else run_git_remote "$b"; run_gen_remote "$a"; fi
-	done
+	interleave run_gen_remote run_git_remote "$REMOTE_ROUNDS"
 	load1=$(loadavg)
 	ma=$(median_s "$a") mb=$(median_s "$b")
 	echo "remote mode over file://, $apps apps ($files files), $REMOTE_ROUNDS rounds each, interleaved"
 	printf '  gen bump --repo-url (clone in memory, build, push) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
 	printf '  git clone --depth 1 --sparse + commit + push        median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
-	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
-		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
+	print_ratio
 	rm -rf "$a" "$b" "$scratch"
 done

@@ -3,12 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rolloutgen/rolloutgen/internal/testtool"
+	"github.com/rolloutgen/rolloutgen/internal/gittest"
 )
 
 // renderedDemo is gen init + gen render in a temp dir: the demo repository.
@@ -228,16 +227,12 @@ func TestValidateUsageErrors(t *testing.T) {
 // --since REV checks only overlays whose inputs changed: the overlay's own
 // files, its base, anything its kustomization names.
 func TestValidateSince(t *testing.T) {
-	git := testtool.Require(t, "git")
+	gittest.RequireGit(t)
 	dir := renderedDemo(t)
+	home := gittest.Home(t)
 	sh := func(args ...string) {
 		t.Helper()
-		cmd := exec.Command(git, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
+		gittest.Git(t, home, dir, args...)
 	}
 	sh("init", "-q", "-b", "main")
 	sh("add", "-A")

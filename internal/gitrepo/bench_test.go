@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rolloutgen/rolloutgen/internal/gittest"
 	"github.com/rolloutgen/rolloutgen/internal/synth"
 )
 
@@ -22,7 +23,7 @@ import (
 //
 //	nice go test -run '^$' -bench CommitFile -benchtime 20x ./internal/gitrepo/
 func BenchmarkCommitFile(b *testing.B) {
-	requireGit(b)
+	gittest.RequireGit(b)
 	cache := os.Getenv("ROLLOUTGEN_SYNTH_CACHE")
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "rolloutgen-synth")

@@ -4,34 +4,24 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/rolloutgen/rolloutgen/internal/testtool"
+	"github.com/rolloutgen/rolloutgen/internal/gittest"
 )
 
 func TestChangedFiles(t *testing.T) {
-	git := testtool.Require(t, "git")
+	gittest.RequireGit(t)
 	dir := t.TempDir()
+	home := gittest.Home(t)
 	sh := func(args ...string) {
 		t.Helper()
-		cmd := exec.Command(git, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
+		gittest.Git(t, home, dir, args...)
 	}
 	write := func(p, s string) {
 		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		gittest.WriteFiles(t, dir, map[string]string{p: s})
 	}
 	sh("init", "-q", "-b", "main")
 	write("repo/a.yaml", "a\n")

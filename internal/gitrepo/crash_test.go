@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rolloutgen/rolloutgen/internal/gittest"
 )
 
 const (
@@ -56,7 +58,7 @@ func TestCommitFileCrash(t *testing.T) {
 			oldContent, _ := os.ReadFile(filepath.Join(g.dir, bumpPath))
 
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.count=1")
-			cmd.Env = append(gitEnv(g.home), crashRepoEnv+"="+g.dir, crashStepEnv+"="+step)
+			cmd.Env = append(gittest.Env(g.home), crashRepoEnv+"="+g.dir, crashStepEnv+"="+step)
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
@@ -156,7 +158,7 @@ func TestCommitFileKilledAnytime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for round := 0; round < 8; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashLoopHelperProcess$", "-test.count=1")
-		cmd.Env = append(gitEnv(g.home), crashLoopEnv+"="+g.dir)
+		cmd.Env = append(gittest.Env(g.home), crashLoopEnv+"="+g.dir)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

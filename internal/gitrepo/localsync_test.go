@@ -40,23 +40,10 @@ func TestPushLocalReapplySyncsCheckout(t *testing.T) {
 				gittest.Git(t, r.Home, dir, "checkout", "--", "README.md")
 			}
 
-			repo, err := Open(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			meta := testCommitMeta("bump app1 to v2")
-			if _, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta}); err != nil {
-				t.Fatal(err)
-			}
+			repo, meta, _ := commitBumpV2(t, dir)
 			r.Commit(t, "someone else", tt.other)
-			url, err := repo.RemoteURL("origin")
-			if err != nil {
-				t.Fatal(err)
-			}
 			var sl sleeps
-			res, err := repo.PushLocal(context.Background(), LocalPushRequest{
-				Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(&sl),
-			})
+			res, err := pushBumpV2(t, repo, meta, &sl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,21 +94,10 @@ func TestPushLocalReapplySyncsCheckout(t *testing.T) {
 func TestPushLocalDirtyChangedPath(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	dir := r.Clone(t)
-	repo, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := testCommitMeta("bump app1 to v2")
-	cf, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta})
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo, meta, cf := commitBumpV2(t, dir)
 	r.Commit(t, "someone else", map[string]string{"README.md": "theirs\n"})
 	gittest.WriteFiles(t, dir, map[string]string{"README.md": "mine\n"})
-	url, _ := repo.RemoteURL("origin")
-	res, err := repo.PushLocal(context.Background(), LocalPushRequest{
-		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(&sleeps{}),
-	})
+	res, err := pushBumpV2(t, repo, meta, &sleeps{})
 	if !errors.Is(err, ErrLocalNotSynced) || !errors.Is(err, ErrDirtyFile) || !res.Pushed {
 		t.Fatalf("res %+v err %v; want pushed, then ErrLocalNotSynced for the dirty README", res, err)
 	}
@@ -145,19 +121,9 @@ func TestPushLocalUnpushedCommitsNotRewritten(t *testing.T) {
 	gittest.WriteFiles(t, dir, map[string]string{"mine.txt": "mine\n"})
 	gittest.Git(t, r.Home, dir, "add", "mine.txt")
 	gittest.Git(t, r.Home, dir, "commit", "-q", "-m", "my own work")
-	repo, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := testCommitMeta("bump app1 to v2")
-	if _, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta}); err != nil {
-		t.Fatal(err)
-	}
+	repo, meta, _ := commitBumpV2(t, dir)
 	r.Commit(t, "someone else", map[string]string{"README.md": "theirs\n"})
-	url, _ := repo.RemoteURL("origin")
-	res, err := repo.PushLocal(context.Background(), LocalPushRequest{
-		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(&sleeps{}),
-	})
+	res, err := pushBumpV2(t, repo, meta, &sleeps{})
 	if !IsNonFastForward(err) || res.Attempts != 1 {
 		t.Fatalf("res %+v err %v; want one final non-fast-forward", res, err)
 	}
@@ -171,19 +137,9 @@ func TestPushLocalShallowClone(t *testing.T) {
 	r.Commit(t, "second", map[string]string{"README.md": "two\n"})
 	dir := filepath.Join(t.TempDir(), "shallow")
 	gittest.Git(t, r.Home, t.TempDir(), "clone", "-q", "--depth", "1", r.FileURL(), dir)
-	repo, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := testCommitMeta("bump app1 to v2")
-	if _, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta}); err != nil {
-		t.Fatal(err)
-	}
+	repo, meta, _ := commitBumpV2(t, dir)
 	r.Commit(t, "third", map[string]string{"README.md": "three\n"})
-	url, _ := repo.RemoteURL("origin")
-	res, err := repo.PushLocal(context.Background(), LocalPushRequest{
-		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(&sleeps{}),
-	})
+	res, err := pushBumpV2(t, repo, meta, &sleeps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +155,34 @@ func TestPushLocalShallowClone(t *testing.T) {
 	gittest.Git(t, r.Home, dir, "fsck", "--strict", "--no-progress")
 	r.Fsck(t)
 	assertLinear(t, r, 4)
+}
+
+// commitBumpV2 opens the clone at dir and commits app1's bump to v2 there,
+// as gen bump does before it pushes.
+func commitBumpV2(t *testing.T, dir string) (*Repo, CommitMeta, Result) {
+	t.Helper()
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := testCommitMeta("bump app1 to v2")
+	cf, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\n"), Meta: meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo, meta, cf
+}
+
+// pushBumpV2 pushes the bump commitBumpV2 made to the clone's origin,
+// re-applying it as v2 if the remote moved; retries record their sleeps in sl
+// instead of sleeping.
+func pushBumpV2(t *testing.T, repo *Repo, meta CommitMeta, sl *sleeps) (PushResult, error) {
+	t.Helper()
+	url, err := repo.RemoteURL("origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo.PushLocal(context.Background(), LocalPushRequest{
+		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(sl),
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh/agent"
@@ -27,56 +26,17 @@ func NewAgent(t testing.TB, keys ...ed25519.PrivateKey) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last-registered first: the directory goes after the
+	// server has stopped.
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "agent.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conns := &connSet{}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.add(conn)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				_ = agent.ServeAgent(ring, conn)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		conns.closeAll()
-		wg.Wait()
-		os.RemoveAll(dir)
+	serveUntilCleanup(t, l, func(conn net.Conn) {
+		defer conn.Close()
+		_ = agent.ServeAgent(ring, conn)
 	})
 	return sock
-}
-
-// connSet lets a server's cleanup cut connections a client left open, so a
-// test that forgot to close never hangs the cleanup.
-type connSet struct {
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func (s *connSet) add(c net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conns = append(s.conns, c)
-}
-
-func (s *connSet) closeAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.conns {
-		c.Close()
-	}
 }

@@ -108,29 +108,7 @@ func NewSSHServer(t testing.TB, remote *Remote, authorized ...ssh.PublicKey) *SS
 	if err := os.WriteFile(s.KnownHosts, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	conns := &connSet{}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.add(conn)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s.serveConn(conn, cfg)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		conns.closeAll()
-		wg.Wait()
-	})
+	serveUntilCleanup(t, l, func(conn net.Conn) { s.serveConn(conn, cfg) })
 	return s
 }
 

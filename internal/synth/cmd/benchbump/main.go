@@ -20,14 +20,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/synth"
+	"github.com/rolloutgen/rolloutgen/internal/synth/abbench"
 )
 
 func main() {
@@ -47,17 +44,12 @@ func main() {
 		}
 		return
 	}
-	failed := false
-	for _, s := range strings.Split(*apps, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "benchbump: -apps: %q is not a number\n", s)
-			os.Exit(2)
-		}
-		if err := measure(synth.Options{Apps: n, Commits: *commits, Seed: 1}, *cache, *rounds); err != nil {
-			fmt.Fprintln(os.Stderr, "benchbump:", err)
-			failed = true
-		}
+	failed, err := abbench.ForEachCount(os.Stderr, "benchbump", "apps", *apps, func(n int) error {
+		return measure(synth.Options{Apps: n, Commits: *commits, Seed: 1}, *cache, *rounds)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	if failed {
 		os.Exit(1)
@@ -91,11 +83,6 @@ func runBumpOne(dir, path, tag string) error {
 	return err
 }
 
-type sample struct {
-	wall  time.Duration
-	rssKB int64
-}
-
 func measure(o synth.Options, cache string, rounds int) error {
 	fmt.Fprintf(os.Stderr, "benchbump: %d apps (%d files): repository under %s (generated on first use)\n", o.Apps, o.Files(), cache)
 	dir, err := synth.Cached(context.Background(), cache, o)
@@ -106,9 +93,7 @@ func measure(o synth.Options, cache string, rounds int) error {
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(),
-		"GIT_AUTHOR_NAME=Bench", "GIT_AUTHOR_EMAIL=bench@example.com",
-		"GIT_COMMITTER_NAME=Bench", "GIT_COMMITTER_EMAIL=bench@example.com")
+	env := abbench.GitIdentityEnv()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	envs := []string{"dev", "staging", "prod"}
 	seq := 0
@@ -117,98 +102,28 @@ func measure(o synth.Options, cache string, rounds int) error {
 		p := synth.OverlayPath(envs[rng.IntN(len(envs))], synth.AppName(rng.IntN(o.Apps)))
 		return p, fmt.Sprintf("bench-%d-%d", time.Now().Unix(), seq)
 	}
-	runA := func() (sample, error) {
+	runA := func() (abbench.Sample, error) {
 		p, tag := next()
-		return run(exec.Command(self, "-bump-one", "-repo", dir, "-path", p, "-tag", tag), dir, env)
+		return abbench.Run(exec.Command(self, "-bump-one", "-repo", dir, "-path", p, "-tag", tag), dir, env)
 	}
-	runB := func() (sample, error) {
+	runB := func() (abbench.Sample, error) {
 		p, tag := next()
-		return run(exec.Command("sh", "-c", synth.CLIBumpScript, "sh", p, tag), dir, env)
+		return abbench.Run(exec.Command("sh", "-c", synth.CLIBumpScript, "sh", p, tag), dir, env)
 	}
-	load0 := loadavg()
-	// One unmeasured round of each warms the page cache for both.
-	if _, err := runA(); err != nil {
-		return fmt.Errorf("%d apps: gitrepo: %w", o.Apps, err)
+	res, err := abbench.Interleave(fmt.Sprintf("%d apps", o.Apps), rounds,
+		abbench.Contender{Name: "gitrepo", Run: runA},
+		abbench.Contender{Name: "git CLI", Run: runB})
+	if err != nil {
+		return err
 	}
-	if _, err := runB(); err != nil {
-		return fmt.Errorf("%d apps: git CLI: %w", o.Apps, err)
-	}
-	var as, bs []sample
-	for i := 0; i < rounds; i++ {
-		// Alternate who goes first so neither always inherits the
-		// other's cache state.
-		for j := 0; j < 2; j++ {
-			if (i+j)%2 == 0 {
-				s, err := runA()
-				if err != nil {
-					return fmt.Errorf("%d apps round %d: gitrepo: %w", o.Apps, i, err)
-				}
-				as = append(as, s)
-			} else {
-				s, err := runB()
-				if err != nil {
-					return fmt.Errorf("%d apps round %d: git CLI: %w", o.Apps, i, err)
-				}
-				bs = append(bs, s)
-			}
-		}
-	}
-	load1 := loadavg()
 	status, err := exec.Command("git", "-C", dir, "status", "--porcelain").Output()
 	if err != nil || len(status) != 0 {
 		return fmt.Errorf("%d apps: git status after the run: %q %v", o.Apps, status, err)
 	}
-	ma, mb := median(as), median(bs)
+	ma, mb := abbench.Median(res.A), abbench.Median(res.B)
 	fmt.Printf("local bump, %d apps (%d files), %d rounds each, A/B interleaved\n", o.Apps, o.Files(), rounds)
-	fmt.Printf("  gitrepo CommitFile         median %6.3fs  peak RSS %5.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
-	fmt.Printf("  git CLI sed+add+commit     median %6.3fs  peak RSS %5.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
-	fmt.Printf("  ratio gitrepo/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), load0, load1)
+	fmt.Printf("  gitrepo CommitFile         median %6.3fs  peak RSS %5.1f MiB\n", ma.Seconds(), float64(abbench.PeakRSSKB(res.A))/1024)
+	fmt.Printf("  git CLI sed+add+commit     median %6.3fs  peak RSS %5.1f MiB\n", mb.Seconds(), float64(abbench.PeakRSSKB(res.B))/1024)
+	fmt.Printf("  ratio gitrepo/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), res.LoadBefore, res.LoadAfter)
 	return nil
-}
-
-func run(cmd *exec.Cmd, dir string, env []string) (sample, error) {
-	cmd.Dir = dir
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if err != nil {
-		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
-	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB on Linux; covers the child's reaped descendants
-	}
-	return sample{wall: wall, rssKB: rss}, nil
-}
-
-func median(s []sample) time.Duration {
-	d := make([]time.Duration, len(s))
-	for i := range s {
-		d[i] = s[i].wall
-	}
-	slices.Sort(d)
-	return d[len(d)/2]
-}
-
-func peakRSS(s []sample) int64 {
-	var m int64
-	for _, x := range s {
-		m = max(m, x.rssKB)
-	}
-	return m
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

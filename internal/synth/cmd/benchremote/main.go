@@ -20,16 +20,13 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/synth"
+	"github.com/rolloutgen/rolloutgen/internal/synth/abbench"
 )
 
 func main() {
@@ -49,17 +46,12 @@ func main() {
 		}
 		return
 	}
-	failed := false
-	for _, s := range strings.Split(*apps, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "benchremote: -apps: %q is not a number\n", s)
-			os.Exit(2)
-		}
-		if err := measure(synth.Options{Apps: n, Commits: *commits, Seed: 1}, *cache, *rounds); err != nil {
-			fmt.Fprintln(os.Stderr, "benchremote:", err)
-			failed = true
-		}
+	failed, err := abbench.ForEachCount(os.Stderr, "benchremote", "apps", *apps, func(n int) error {
+		return measure(synth.Options{Apps: n, Commits: *commits, Seed: 1}, *cache, *rounds)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	if failed {
 		os.Exit(1)
@@ -86,11 +78,6 @@ func runBumpOne(url, file, tag string) error {
 	return err
 }
 
-type sample struct {
-	wall  time.Duration
-	rssKB int64
-}
-
 func measure(o synth.Options, cache string, rounds int) error {
 	// The same cached repository as benchbump's (with its checkout, which
 	// benchbump needs); here it is only the source of a bare clone.
@@ -113,9 +100,7 @@ func measure(o synth.Options, cache string, rounds int) error {
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(),
-		"GIT_AUTHOR_NAME=Bench", "GIT_AUTHOR_EMAIL=bench@example.com",
-		"GIT_COMMITTER_NAME=Bench", "GIT_COMMITTER_EMAIL=bench@example.com")
+	env := abbench.GitIdentityEnv()
 	seq := 0
 	// Each bump goes to the next app, so no contender finds its change made
 	// and none races another (they run one at a time).
@@ -123,99 +108,32 @@ func measure(o synth.Options, cache string, rounds int) error {
 		seq++
 		return synth.OverlayPath("dev", synth.AppName(seq%o.Apps)), fmt.Sprintf("bench-%d-%d", time.Now().Unix(), seq)
 	}
-	runA := func() (sample, error) {
+	runA := func() (abbench.Sample, error) {
 		p, tag := next()
-		return run(exec.Command(self, "-bump-one", "-url", url, "-path", p, "-tag", tag), work, env)
+		return abbench.Run(exec.Command(self, "-bump-one", "-url", url, "-path", p, "-tag", tag), work, env)
 	}
-	runB := func() (sample, error) {
+	runB := func() (abbench.Sample, error) {
 		p, tag := next()
 		dir := filepath.Join(work, fmt.Sprint("cli-", seq))
 		defer os.RemoveAll(dir) // after the measurement: deleting is not the bump
 		script := `git clone -q --depth 1 --single-branch --sparse "$1" "$2" && cd "$2" &&
 git sparse-checkout add "$3" && sed -i "s/^  newTag: .*/  newTag: \"$5\"/" "$4" &&
 git commit -q -m "bump $4 to $5" -- "$4" && git push -q origin main`
-		return run(exec.Command("sh", "-c", script, "sh", url, dir, path.Dir(p), p, tag), work, env)
+		return abbench.Run(exec.Command("sh", "-c", script, "sh", url, dir, path.Dir(p), p, tag), work, env)
 	}
-	load0 := loadavg()
-	if _, err := runA(); err != nil { // warm the page cache for both
-		return fmt.Errorf("%d apps: gen: %w", o.Apps, err)
+	res, err := abbench.Interleave(fmt.Sprintf("%d apps", o.Apps), rounds,
+		abbench.Contender{Name: "gen", Run: runA},
+		abbench.Contender{Name: "git CLI", Run: runB})
+	if err != nil {
+		return err
 	}
-	if _, err := runB(); err != nil {
-		return fmt.Errorf("%d apps: git CLI: %w", o.Apps, err)
-	}
-	var as, bs []sample
-	for i := 0; i < rounds; i++ {
-		for j := 0; j < 2; j++ { // alternate who goes first
-			if (i+j)%2 == 0 {
-				s, err := runA()
-				if err != nil {
-					return fmt.Errorf("%d apps round %d: gen: %w", o.Apps, i, err)
-				}
-				as = append(as, s)
-			} else {
-				s, err := runB()
-				if err != nil {
-					return fmt.Errorf("%d apps round %d: git CLI: %w", o.Apps, i, err)
-				}
-				bs = append(bs, s)
-			}
-		}
-	}
-	load1 := loadavg()
 	if out, err := exec.Command("git", "-C", bare, "fsck", "--strict", "--no-progress").CombinedOutput(); err != nil {
 		return fmt.Errorf("%d apps: git fsck on the remote: %w\n%s", o.Apps, err, out)
 	}
-	ma, mb := median(as), median(bs)
+	ma, mb := abbench.Median(res.A), abbench.Median(res.B)
 	fmt.Printf("remote bump, %d apps (%d files), %d rounds each, A/B interleaved, file:// remote\n", o.Apps, o.Files(), rounds)
-	fmt.Printf("  gen remote mode            median %7.3fs  peak RSS %6.1f MiB\n", ma.Seconds(), float64(peakRSS(as))/1024)
-	fmt.Printf("  git CLI sparse depth-1     median %7.3fs  peak RSS %6.1f MiB\n", mb.Seconds(), float64(peakRSS(bs))/1024)
-	fmt.Printf("  ratio gen/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), load0, load1)
+	fmt.Printf("  gen remote mode            median %7.3fs  peak RSS %6.1f MiB\n", ma.Seconds(), float64(abbench.PeakRSSKB(res.A))/1024)
+	fmt.Printf("  git CLI sparse depth-1     median %7.3fs  peak RSS %6.1f MiB\n", mb.Seconds(), float64(abbench.PeakRSSKB(res.B))/1024)
+	fmt.Printf("  ratio gen/CLI %.2f   load average before %s, after %s\n", ma.Seconds()/mb.Seconds(), res.LoadBefore, res.LoadAfter)
 	return nil
-}
-
-func run(cmd *exec.Cmd, dir string, env []string) (sample, error) {
-	cmd.Dir = dir
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if err != nil {
-		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
-	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB; the largest of the child and its reaped descendants
-	}
-	return sample{wall: wall, rssKB: rss}, nil
-}
-
-func median(s []sample) time.Duration {
-	d := make([]time.Duration, len(s))
-	for i := range s {
-		d[i] = s[i].wall
-	}
-	slices.Sort(d)
-	return d[len(d)/2]
-}
-
-func peakRSS(s []sample) int64 {
-	var m int64
-	for _, x := range s {
-		m = max(m, x.rssKB)
-	}
-	return m
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
