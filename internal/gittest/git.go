@@ -7,18 +7,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 // RequireGit skips when the git CLI is missing on a developer machine, and
 // fails when CI is set: there a missing tool means the tests did not run.
 func RequireGit(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("git CLI not found and CI is set: %v", err)
-		}
-		t.Skipf("SKIP: git CLI not found (%v); these tests need the real git", err)
-	}
+	testtool.Require(t, "git")
 }
 
 // Env isolates the git CLI from the developer's configuration (home is a

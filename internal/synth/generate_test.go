@@ -10,16 +10,13 @@ import (
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/render"
+
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 func requireGit(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("git CLI not found and CI is set: %v", err)
-		}
-		t.Skipf("SKIP: git CLI not found: %v", err)
-	}
+	testtool.Require(t, "git")
 }
 
 // gitIn runs git in dir with a fixed identity and returns its trimmed

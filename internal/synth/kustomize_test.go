@@ -11,6 +11,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 // TestOverlayBuilds checks that a bumped overlay of a generated repository
@@ -43,12 +45,7 @@ func TestOverlayBuilds(t *testing.T) {
 			t.Errorf("build lacks %q:\n%s", want, ours)
 		}
 	}
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("kubectl not found and CI is set: %v", err)
-		}
-		t.Skipf("SKIP: kubectl not found, no cross-check: %v", err)
-	}
+	testtool.Require(t, "kubectl")
 	out, err := exec.Command("kubectl", "kustomize", filepath.Dir(p)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
