@@ -43,22 +43,24 @@ type overlay struct{ Env, App string }
 
 func (o overlay) Dir() string { return config.OverlayDir(o.Env, o.App) }
 
+// checkNames makes --env and --app name an environment and an app of
+// gen.yaml (empty names are not checked); an unknown one is a usage error
+// that lists the names there are.
+func checkNames(cfg *config.Config, env, app string) error {
+	if _, ok := cfg.Environment(env); env != "" && !ok {
+		return usagef("--env %q: no such environment in gen.yaml; environments: %s", env, strings.Join(cfg.EnvironmentNames(), ", "))
+	}
+	if _, ok := cfg.App(app); app != "" && !ok {
+		return usagef("--app %q: no such app in gen.yaml; apps: %s", app, strings.Join(cfg.AppNames(), ", "))
+	}
+	return nil
+}
+
 // selectOverlays lists the overlays matching --env and --app, in
 // environment then app order; an unknown name is a usage error.
 func selectOverlays(cfg *config.Config, env, app string) ([]overlay, error) {
-	if env != "" {
-		if _, ok := cfg.Environment(env); !ok {
-			var names []string
-			for _, e := range cfg.Environments {
-				names = append(names, e.Name)
-			}
-			return nil, usagef("--env %q: no such environment in gen.yaml; environments: %s", env, strings.Join(names, ", "))
-		}
-	}
-	if app != "" {
-		if _, ok := cfg.App(app); !ok {
-			return nil, usagef("--app %q: no such app in gen.yaml; apps: %s", app, strings.Join(cfg.AppNames(), ", "))
-		}
+	if err := checkNames(cfg, env, app); err != nil {
+		return nil, err
 	}
 	var out []overlay
 	for _, e := range cfg.Environments {

@@ -287,23 +287,16 @@ func configTarget(cfg *config.Config, app, env, image string) (bump.Target, erro
 		}
 		app = names[0]
 	}
-	a, ok := cfg.App(app)
-	if !ok {
-		return bump.Target{}, usagef("--app %q: not in gen.yaml (apps: %s)", app, strings.Join(names, ", "))
-	}
 	if env == "" {
 		if len(cfg.Environments) == 0 {
 			return bump.Target{}, usagef("gen.yaml has no environments")
 		}
 		env = cfg.Environments[0].Name
 	}
-	if _, ok := cfg.Environment(env); !ok {
-		envs := make([]string, len(cfg.Environments))
-		for i, e := range cfg.Environments {
-			envs[i] = e.Name
-		}
-		return bump.Target{}, usagef("--env %q: not in gen.yaml (environments: %s)", env, strings.Join(envs, ", "))
+	if err := checkNames(cfg, env, app); err != nil {
+		return bump.Target{}, err
 	}
+	a, _ := cfg.App(app)
 	if image == "" {
 		image = a.Image
 	}

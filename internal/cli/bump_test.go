@@ -367,4 +367,12 @@ func TestConfigTarget(t *testing.T) {
 	if err != nil || got.Env != "dev" || got.Dir != "overlays/dev/b" || got.Image != "r/b" {
 		t.Errorf("default env: %+v %v", got, err)
 	}
+	for _, tt := range []struct{ app, env, want string }{
+		{"c", "", `--app "c": no such app in gen.yaml; apps: a, b`},
+		{"a", "qa", `--env "qa": no such environment in gen.yaml; environments: dev, prod`},
+	} {
+		if _, err := configTarget(cfg, tt.app, tt.env, ""); err == nil || exitCode(err) != ExitUsage || err.Error() != tt.want {
+			t.Errorf("--app %q --env %q: %v; want %s", tt.app, tt.env, err, tt.want)
+		}
+	}
 }

@@ -122,25 +122,15 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 		classes = cfg.Rollouts.NginxIngressClasses
 	}
 	req = validate.Request{FS: fsys, Root: root}
-	if opts.env != "" {
-		if _, ok := cfg.Environment(opts.env); !ok {
-			return req, nil, "", usagef("--env %q: no such environment in gen.yaml", opts.env)
-		}
-	}
-	if opts.app != "" {
-		if _, ok := cfg.App(opts.app); !ok {
-			return req, nil, "", usagef("--app %q: no such app in gen.yaml", opts.app)
-		}
+	overlays, err := selectOverlays(cfg, opts.env, opts.app)
+	if err != nil {
+		return req, nil, "", err
 	}
 	// Applications of overlays outside --env/--app are still checked, but
 	// their paths are not built.
 	req.SkipApplicationPathBuilds = opts.env != "" || opts.app != ""
-	for _, e := range cfg.Environments {
-		for _, a := range cfg.Apps {
-			if (opts.env == "" || e.Name == opts.env) && (opts.app == "" || a.Name == opts.app) {
-				req.Overlays = append(req.Overlays, config.OverlayDir(e.Name, a.Name))
-			}
-		}
+	for _, ov := range overlays {
+		req.Overlays = append(req.Overlays, ov.Dir())
 	}
 	req.Files, err = yamlFiles(root, filepath.Join(root, "argocd"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -212,8 +212,8 @@ func TestValidateUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"validate", "-o", "yaml"}, `gen: --output "yaml": use text or json`},
-		{[]string{"validate", "--env", "qa"}, `gen: --env "qa": no such environment in gen.yaml`},
-		{[]string{"validate", "--app", "nope"}, `gen: --app "nope": no such app in gen.yaml`},
+		{[]string{"validate", "--env", "qa"}, `gen: --env "qa": no such environment in gen.yaml; environments: dev, staging, prod`},
+		{[]string{"validate", "--app", "nope"}, `gen: --app "nope": no such app in gen.yaml; apps: rollouts-demo`},
 		{[]string{"validate", "--env", "dev", "overlays"}, "gen: --env and --app select overlays from gen.yaml; with PATHs, name the overlays instead"},
 		{[]string{"validate", "missing"}, "gen: stat " + filepath.Join(dir, "missing") + ": no such file or directory"},
 	} {

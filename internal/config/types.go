@@ -176,6 +176,15 @@ func (c *Config) AppNames() []string {
 	return names
 }
 
+// EnvironmentNames lists the environments in promotion order.
+func (c *Config) EnvironmentNames() []string {
+	names := make([]string, len(c.Environments))
+	for i, e := range c.Environments {
+		names[i] = e.Name
+	}
+	return names
+}
+
 // Resolved is an app as rendered in one environment: the app with that
 // environment's overrides applied.
 type Resolved struct {
