@@ -2,16 +2,18 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 )
 
 var (
 	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// TagPattern is the OCI distribution tag grammar.
-	TagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 	// imagePattern is a reference without tag or digest: an optional
 	// registry host[:port] and lower-case path components.
 	imagePattern   = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$`)
@@ -202,7 +204,7 @@ func (v *validator) app(p string, a *App) {
 	}
 	v.port(p+".containerPort", a.ContainerPort)
 	v.port(p+".servicePort", a.ServicePort)
-	for _, k := range sortedKeys(a.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 		lp := p + ".labels." + k
 		v.labelKey(lp, k)
 		if val := a.Labels[k]; v.safe(lp, val) && (len(val) > 63 || !labelValue.MatchString(val)) {
@@ -258,8 +260,8 @@ func (v *validator) tag(path, tag string, required bool) {
 		}
 		return
 	}
-	if v.safe(path, tag) && !TagPattern.MatchString(tag) {
-		v.errorf(path, "%q is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})", tag)
+	if v.safe(path, tag) && kustomize.ValidateTag(tag) != nil {
+		v.errorf(path, "%q is %v", tag, kustomize.ErrInvalidTag)
 	}
 }
 
@@ -348,7 +350,7 @@ func (v *validator) canaryScale(p string, sc *SetCanaryScale, replicas int) {
 }
 
 func (v *validator) environment(p string, e *Environment) {
-	for _, name := range sortedKeys(e.Apps) {
+	for _, name := range slices.Sorted(maps.Keys(e.Apps)) {
 		op := p + ".apps." + name
 		app, ok := v.c.App(name)
 		if !ok {

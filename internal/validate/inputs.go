@@ -1,9 +1,11 @@
 package validate
 
 import (
+	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -126,7 +128,7 @@ func walkPathStrings(v any, isPath bool, fn func(string)) {
 				walk(x, isPath)
 			}
 		case map[string]any:
-			for _, k := range sortedKeys(t) {
+			for _, k := range slices.Sorted(maps.Keys(t)) {
 				walk(t[k], fields[k])
 			}
 		}

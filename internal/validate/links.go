@@ -2,6 +2,8 @@ package validate
 
 import (
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"maps"
+	"slices"
 
 	"fmt"
 	"sort"
@@ -108,7 +110,7 @@ func (v *Validator) checkLinks(u *unit) []Finding {
 	for _, r := range g.rollouts {
 		out = append(out, v.checkRollout(u, g, r)...)
 	}
-	for _, name := range sortedKeys(g.services) {
+	for _, name := range slices.Sorted(maps.Keys(g.services)) {
 		out = append(out, checkService(u, g, g.services[name])...)
 	}
 	return out
@@ -202,7 +204,7 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 	}
 	ap := np + "additionalIngressAnnotations"
 	ann := n.AdditionalIngressAnnotations
-	for _, k := range sortedKeys(ann) {
+	for _, k := range slices.Sorted(maps.Keys(ann)) {
 		if short, ok := strings.CutPrefix(k, "nginx.ingress.kubernetes.io/"); ok {
 			add(Error, r.object, ap+"."+k, "key carries the nginx.ingress.kubernetes.io/ prefix, which the controller adds itself", fmt.Sprintf("write it as %q", short))
 		}

@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -55,7 +57,7 @@ func checkQuantities(u *unit, o object, prefix string, tmpl map[string]any) []Fi
 			res, _ := cm["resources"].(map[string]any)
 			for _, part := range []string{"limits", "requests"} {
 				rl, _ := res[part].(map[string]any)
-				for _, name := range sortedKeys(rl) {
+				for _, name := range slices.Sorted(maps.Keys(rl)) {
 					v := rl[name]
 					var s string
 					switch t := v.(type) {
@@ -76,15 +78,6 @@ func checkQuantities(u *unit, o object, prefix string, tmpl map[string]any) []Fi
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // checkContainers applies the pod validation rules that matter before a
