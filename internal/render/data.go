@@ -2,7 +2,8 @@ package render
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,11 +16,7 @@ import (
 type kv struct{ Key, Value string }
 
 func labelList(labels map[string]string) []kv {
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(labels))
 	out := make([]kv, len(keys))
 	for i, k := range keys {
 		out[i] = kv{Key: key(k), Value: quote(labels[k])}

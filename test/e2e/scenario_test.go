@@ -344,11 +344,7 @@ func (s *scenario) waitCanaryPaused(tag string, weight int) {
 			r.canaryWeight() == weight && r.Spec.Template.image() == image+":"+tag
 	})
 	s.wait(fmt.Sprintf("canary ReplicaSet %s 1/1 ready, stable 5/5", tag), 2*time.Minute, func() (bool, string, error) {
-		r, err := s.c.rollout(s.ctx, envNS(firstEnv), rolloutName)
-		if err != nil {
-			return false, "", err
-		}
-		rss, err := s.c.replicaSets(s.ctx, envNS(firstEnv))
+		r, rss, err := s.firstEnvReplicaSets()
 		if err != nil {
 			return false, "", err
 		}
@@ -368,14 +364,20 @@ func (s *scenario) waitCanaryPaused(tag string, weight int) {
 	})
 }
 
+// firstEnvReplicaSets reads the walked Rollout and its ReplicaSets.
+func (s *scenario) firstEnvReplicaSets() (rollout, []replicaSet, error) {
+	r, err := s.c.rollout(s.ctx, envNS(firstEnv), rolloutName)
+	if err != nil {
+		return rollout{}, nil, err
+	}
+	rss, err := s.c.replicaSets(s.ctx, envNS(firstEnv))
+	return r, rss, err
+}
+
 func (s *scenario) waitStableRS(tag string, ready int) {
 	s.t.Helper()
 	s.wait(fmt.Sprintf("stable ReplicaSet runs %s, %d/%d ready", tag, ready, ready), 2*time.Minute, func() (bool, string, error) {
-		r, err := s.c.rollout(s.ctx, envNS(firstEnv), rolloutName)
-		if err != nil {
-			return false, "", err
-		}
-		rss, err := s.c.replicaSets(s.ctx, envNS(firstEnv))
+		r, rss, err := s.firstEnvReplicaSets()
 		if err != nil {
 			return false, "", err
 		}
