@@ -3,37 +3,37 @@
 package atomicfile
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 )
 
 // Write writes data to a temp file in path's directory (created if
-// missing), syncs it, gives it perm and renames it over path.
+// missing), gives it perm and renames it over path. Like git's checkout it
+// does not fsync: the atomicity wanted is against a killed process, not a
+// lost disk cache, and syncing thousands of rendered files would dominate
+// gen render.
 func Write(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err // os errors name the file
 	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

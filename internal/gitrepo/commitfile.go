@@ -11,6 +11,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 )
 
 // CommitFileRequest is one file's new content to commit on the current
@@ -240,32 +242,11 @@ func worktreePerm(m filemode.FileMode) fs.FileMode {
 	return 0o644
 }
 
-// writeFileAtomic replaces path by renaming a temporary file from the same
-// directory over it: readers, and a crash, see the old content or the new,
-// never a mix. No fsync, like git's checkout: the atomicity wanted here is
-// against a killed process, and the commit's objects hold the content.
+// writeFileAtomic replaces path atomically (atomicfile.Write: temp file,
+// rename, no fsync, like git's checkout; the commit's objects hold the
+// content) and returns its stat data for the index entry.
 func writeFileAtomic(path string, content []byte, perm fs.FileMode) (os.FileInfo, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return nil, err
-	}
-	tmp := f.Name()
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, content, perm); err != nil {
 		return nil, err
 	}
 	// Stat after the rename: on Linux it changes the inode's ctime, which
