@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-		"sigs.k8s.io/yaml"
+	"sigs.k8s.io/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
 	"github.com/rolloutgen/rolloutgen/internal/bump"

@@ -2,9 +2,9 @@ package gitrepo
 
 import (
 	"context"
-	"io/fs"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
