@@ -146,6 +146,9 @@ type Bumper struct {
 	// clone's tree).
 	FS   filesys.FileSystem
 	Root string
+	// Build bounds the build check (remote resources, file sizes, the
+	// context); the zero value refuses remote resources.
+	Build kustomize.Builder
 	// Log receives one line per action.
 	Log io.Writer
 	// KeepsCommits: Repo is a checkout where a commit outlives a failed
@@ -204,7 +207,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
 	}
-	content, change, err := b.edit(b.FS, b.Root, file, old, image, req)
+	content, change, err := b.edit(ctx, b.FS, b.Root, file, old, image, req)
 	if err != nil {
 		return res, err
 	}
@@ -241,7 +244,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		return res, nil
 	}
 	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
-		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req)
+		content, change, err := b.edit(ctx, kustomize.FromFS(tree), "/", file, old, image, req)
 		if err != nil || change.IsZero() {
 			return nil, "", false, err
 		}
@@ -277,7 +280,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 
 // edit pins image in the kustomization file (content old) and checks that
 // the overlay still builds on fsys with the new content in place.
-func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image string, req Request) ([]byte, kustomize.Change, error) {
+func (b Bumper) edit(ctx context.Context, fsys filesys.FileSystem, root, file string, old []byte, image string, req Request) ([]byte, kustomize.Change, error) {
 	content, change, err := kustomize.SetImage(old, image, req.Tag, req.Digest)
 	if err != nil {
 		return nil, change, fmt.Errorf("%s: %w", file, err)
@@ -288,8 +291,11 @@ func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, ima
 	change.File = file
 	abs := path.Join(root, file)
 	view := kustomize.WithFiles(fsys, map[string][]byte{abs: content})
-	m, err := kustomize.BuildResMap(view, path.Dir(abs))
+	m, err := b.Build.BuildResMap(ctx, view, path.Dir(abs))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, kustomize.Change{}, err
+		}
 		return nil, kustomize.Change{}, fmt.Errorf("%w: %w", ErrBuild, err)
 	}
 	if img, _, err := kustomize.ReadImage(content, image); err == nil && !req.AllowUnused && !kustomize.UsesImage(m, img) {

@@ -2,6 +2,7 @@ package bump
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/template"
 )
@@ -34,6 +35,13 @@ func ParseMessage(text string) (Message, error) {
 	}
 	t, err := template.New("message").Option("missingkey=error").Parse(text)
 	if err != nil {
+		return Message{}, fmt.Errorf("--message: %w", err)
+	}
+	// An unknown field or a bad call shows only when the template runs:
+	// run it once on sample data so the flag is refused before anything
+	// is edited (exit 2), not after.
+	sample := MessageData{App: "a", Env: "e", Name: "a/e", Dir: "d", File: "f", Image: "i", OldTag: "1", NewTag: "2", Old: "1", New: "2"}
+	if err := t.Execute(io.Discard, sample); err != nil {
 		return Message{}, fmt.Errorf("--message: %w", err)
 	}
 	return Message{t}, nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"github.com/spf13/pflag"
 
 	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 	"github.com/rolloutgen/rolloutgen/internal/config"
@@ -19,6 +19,7 @@ type buildOptions struct {
 	*globalOptions
 	env, app string
 	outDir   string
+	build    kustomize.Builder
 }
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
@@ -35,7 +36,15 @@ write one file per overlay, <env>-<app>.yaml, with --out-dir.`,
 	c.Flags().StringVar(&o.env, "env", "", "build only this environment")
 	c.Flags().StringVar(&o.app, "app", "", "build only this app")
 	c.Flags().StringVar(&o.outDir, "out-dir", "", "write one file per overlay into this directory")
+	addBuildFlags(c.Flags(), &o.build)
 	return c
+}
+
+// addBuildFlags adds the flags that loosen a build's bounds: remote
+// resources are refused unless --allow-remote, and then time out.
+func addBuildFlags(f *pflag.FlagSet, b *kustomize.Builder) {
+	f.BoolVar(&b.AllowRemote, "allow-remote", false, "let kustomize fetch remote resources (URLs, Git repositories); refused by default so a pull request cannot make CI fetch")
+	f.DurationVar(&b.RemoteTimeout, "remote-timeout", kustomize.DefaultRemoteTimeout, "with --allow-remote: give up a build whose remote resources take longer")
 }
 
 // overlay is one environment × app.
@@ -73,7 +82,7 @@ func selectOverlays(cfg *config.Config, env, app string) ([]overlay, error) {
 	return out, nil
 }
 
-func runBuild(_ context.Context, o *buildOptions) error {
+func runBuild(ctx context.Context, o *buildOptions) error {
 	cfg, root, err := o.loadConfig()
 	if err != nil {
 		return err
@@ -82,15 +91,18 @@ func runBuild(_ context.Context, o *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	fsys := filesys.MakeFsOnDisk()
+	fsys := kustomize.OnDisk()
 	if o.outDir != "" {
 		if err := os.MkdirAll(o.path(o.outDir), 0o755); err != nil {
 			return err
 		}
 	}
 	for i, ov := range overlays {
-		out, err := kustomize.Build(fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
+		out, err := o.build.Build(ctx, fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return fmt.Errorf("%s: %w", ov.Dir(), err)
 		}
 		if o.outDir != "" {

@@ -35,6 +35,7 @@ type bumpOptions struct {
 	repoURL        string
 	dryRun         bool
 	allowUnused    bool
+	build          kustomize.Builder
 	output         string
 	sshKey         string
 	sshKnownHosts  string
@@ -87,6 +88,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
 	o.refresh.addFlags(f)
+	addBuildFlags(f, &o.build)
 	return c
 }
 
@@ -177,7 +179,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 		return err
 	}
 	src := bumpSource{src: w.src, maxAttempts: o.maxAttempts}
-	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
+	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Build: o.build, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
 	pushes := w.ep != nil && !o.dryRun
 	if pushes {
 		b.Pusher = src
@@ -281,7 +283,7 @@ func repoRel(root, dir string) (string, error) {
 
 // bumpErr maps the bump's input errors to usage errors (exit 2).
 func bumpErr(err error) error {
-	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, gitrepo.ErrNoRemote, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
 		if errors.Is(err, e) {
 			return usageErr(err)
 		}

@@ -92,13 +92,13 @@ func (o *bumpOptions) authOptions() gitrepo.AuthOptions {
 // openLocal opens the checkout holding gen.yaml (or --path), with --remote
 // as the push target when the bump pushes.
 func (o *bumpOptions) openLocal() (*bumpWork, error) {
-	w := &bumpWork{fs: filesys.MakeFsOnDisk()}
+	w := &bumpWork{fs: kustomize.OnDisk()}
 	var repo *gitrepo.Repo
 	var err error
 	if o.path != "" {
 		dir := o.globalOptions.path(o.path)
 		if repo, err = gitrepo.Open(dir); err != nil {
-			return nil, fmt.Errorf("--path %s: %w", o.path, err)
+			return nil, usagef("--path %s: %w", o.path, err)
 		}
 		rel, err := repoRel(repo.Root(), dir)
 		if err != nil {

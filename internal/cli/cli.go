@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/input"
 
 	"github.com/spf13/cobra"
 )
@@ -50,6 +51,11 @@ func Run(ctx context.Context, args []string, deps Deps) int {
 	root := newRootCmd(deps)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// A signal (SIGINT, SIGTERM): the command stopped before its
+		// next write; files are written atomically, never half.
+		err = fmt.Errorf("interrupted (%v)", context.Cause(ctx))
+	}
 	if err != nil && err != errSilentFailure {
 		fmt.Fprintf(deps.Stderr, "gen: %v\n", err)
 	}
@@ -131,10 +137,16 @@ func (g *globalOptions) path(p string) string {
 // error (exit 2). It returns the repository root: gen.yaml's directory.
 func (g *globalOptions) loadConfig() (*config.Config, string, error) {
 	p := g.path(g.configPath)
-	cfg, err := config.Load(p)
+	// Bounded: a FIFO or /dev/zero as --config must neither block nor
+	// exhaust memory.
+	data, err := input.ReadFile(context.Background(), p, input.MaxConfig)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", usagef("%s not found; run gen init to write one, or pass --config", g.configPath)
 	}
+	if err != nil {
+		return nil, "", usagef("--config: %w", err)
+	}
+	cfg, err := config.Parse(filepath.Base(p), data)
 	if err != nil {
 		return nil, "", usageErr(err)
 	}

@@ -3,15 +3,25 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rolloutgen/rolloutgen/internal/input"
 	"github.com/rolloutgen/rolloutgen/internal/render"
 )
 
 type renderOptions struct {
 	*globalOptions
 	check bool
+}
+
+// boundedReader reads rendered paths under root as render.DirReader does,
+// but only regular files of bounded size, and not after a signal.
+func boundedReader(ctx context.Context, root string) render.ReadFunc {
+	return func(p string) ([]byte, error) {
+		return input.ReadFile(ctx, filepath.Join(root, filepath.FromSlash(p)), input.MaxFile)
+	}
 }
 
 func newRenderCmd(g *globalOptions) *cobra.Command {
@@ -34,7 +44,7 @@ file and exits 1 when there is any.`,
 	return c
 }
 
-func runRender(_ context.Context, o *renderOptions) error {
+func runRender(ctx context.Context, o *renderOptions) error {
 	cfg, root, err := o.loadConfig()
 	if err != nil {
 		return err
@@ -43,12 +53,16 @@ func runRender(_ context.Context, o *renderOptions) error {
 	if err != nil {
 		return err
 	}
-	files, err := r.Render(cfg, render.DirReader(root))
+	files, err := r.Render(cfg, boundedReader(ctx, root))
 	if err != nil {
 		return err
 	}
 	drift, err := render.Compare(root, files)
 	if err != nil {
+		return err
+	}
+	// A signal stops the render here, before its first write.
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if o.check {
@@ -63,6 +77,11 @@ func runRender(_ context.Context, o *renderOptions) error {
 		return errSilentFailure
 	}
 	if err := render.Write(root, files, drift); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		// The writes finished (each atomic); say the run was interrupted
+		// all the same, as the caller asked it to stop.
 		return err
 	}
 	for _, l := range drift.Lines() {

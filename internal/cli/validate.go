@@ -12,10 +12,10 @@ import (
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"github.com/rolloutgen/rolloutgen/internal/validate"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 // validateOptions are gen validate's flags and arguments.
@@ -28,6 +28,7 @@ type validateOptions struct {
 	classes []string
 	since   string
 	paths   []string
+	build   kustomize.Builder
 	// classesSet tells an explicit --nginx-ingress-classes from the default.
 	classesSet bool
 }
@@ -58,6 +59,7 @@ Exit 1 when there is an error; warnings alone exit 0 unless --strict.`,
 	f.BoolVar(&opts.strict, "strict", false, "treat warnings as errors")
 	f.StringSliceVar(&opts.classes, "nginx-ingress-classes", nil, "ingress classes the Argo Rollouts controller manages (default: gen.yaml's rollouts.nginxIngressClasses, or nginx for PATHs)")
 	f.StringVar(&opts.since, "since", "", "validate only overlays whose inputs changed since this Git revision")
+	addBuildFlags(f, &opts.build)
 	return cmd
 }
 
@@ -99,14 +101,14 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 // overlays plus argocd/. cfgFile is gen.yaml's root-relative name, "" for
 // PATHs.
 func validateTargets(opts *validateOptions) (req validate.Request, classes []string, cfgFile string, err error) {
-	fsys := filesys.MakeFsOnDisk()
+	fsys := kustomize.OnDisk()
 	classes = opts.classes
 	if len(opts.paths) > 0 {
 		if opts.env != "" || opts.app != "" {
 			return req, nil, "", usagef("--env and --app select overlays from gen.yaml; with PATHs, name the overlays instead")
 		}
 		root := opts.g.deps.Dir
-		req = validate.Request{FS: fsys, Root: root}
+		req = validate.Request{FS: fsys, Root: root, Build: opts.build}
 		for _, p := range opts.paths {
 			if err := addPath(&req, opts.g.path(p)); err != nil {
 				return req, nil, "", err
@@ -121,7 +123,7 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 	if !opts.classesSet {
 		classes = cfg.Rollouts.NginxIngressClasses
 	}
-	req = validate.Request{FS: fsys, Root: root}
+	req = validate.Request{FS: fsys, Root: root, Build: opts.build}
 	overlays, err := selectOverlays(cfg, opts.env, opts.app)
 	if err != nil {
 		return req, nil, "", err

@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/rolloutgen/rolloutgen/internal/input"
 )
 
 // errReadOnly: the build views never write; a write would mean kustomize
@@ -211,3 +214,29 @@ func (i memInfo) IsDir() bool        { return false }
 func (i memInfo) Sys() any           { return nil }
 
 var _ io.ReadWriteCloser = (*memFile)(nil)
+
+// OnDisk is the real filesystem for builds and reads of a repository
+// checkout: only regular files are read (a FIFO or device is refused
+// before it is opened, so nothing blocks) and each at most input.MaxFile
+// bytes.
+func OnDisk() filesys.FileSystem { return diskFS{filesys.MakeFsOnDisk()} }
+
+type diskFS struct{ filesys.FileSystem }
+
+func (d diskFS) ReadFile(p string) ([]byte, error) {
+	return input.ReadFile(context.Background(), p, input.MaxFile)
+}
+
+func (d diskFS) Open(p string) (filesys.File, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, fmt.Errorf("%s: %w", p, input.ErrNotRegular)
+	}
+	if st.Size() > input.MaxFile {
+		return nil, fmt.Errorf("%s: %w: %d bytes, at most %d", p, input.ErrTooLarge, st.Size(), input.MaxFile)
+	}
+	return d.FileSystem.Open(p)
+}

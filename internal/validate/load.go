@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path"
@@ -53,13 +54,13 @@ func (f originFS) ReadFile(p string) ([]byte, error) {
 
 // buildOverlay builds the kustomization in root/dir and returns its objects,
 // each with the root-relative file it came from when kustomize knows it.
-func buildOverlay(fsys filesys.FileSystem, root, dir string) (*unit, error) {
+func buildOverlay(ctx context.Context, b kustomize.Builder, fsys filesys.FileSystem, root, dir string) (*unit, error) {
 	abs := filepath.Join(root, filepath.FromSlash(dir))
 	kf := KustomizationFile(fsys, abs)
 	if kf == "" {
 		return nil, fmt.Errorf("no kustomization.yaml in %s", dir)
 	}
-	m, err := kustomize.BuildResMap(originFS{FileSystem: fsys, kustFile: kf}, abs)
+	m, err := b.BuildResMap(ctx, originFS{FileSystem: fsys, kustFile: kf}, abs)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 )
 
 // Request says what one validation run checks.
@@ -15,6 +17,9 @@ type Request struct {
 	// FS is where the repository is read from (filesys.MakeFsOnDisk() in
 	// production, an in-memory one in tests).
 	FS filesys.FileSystem
+	// Build bounds the builds (remote resources, file sizes); the zero
+	// value refuses remote resources.
+	Build kustomize.Builder
 	// Root is the repository root; every location is relative to it, and
 	// Application paths are resolved against it.
 	Root string
@@ -48,7 +53,7 @@ func (v *Validator) Validate(ctx context.Context, req Request) ([]Finding, error
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = v.checkOverlay(req, req.Overlays[i])
+				results[i] = v.checkOverlay(ctx, req, req.Overlays[i])
 			}
 		}()
 	}
@@ -61,6 +66,11 @@ func (v *Validator) Validate(ctx context.Context, req Request) ([]Finding, error
 	}
 	close(jobs)
 	wg.Wait()
+	if cancelled == nil {
+		// A signal during the last builds: their results are not to be
+		// trusted (a cancelled build reads as a failed one).
+		cancelled = ctx.Err()
+	}
 	if cancelled != nil {
 		return nil, cancelled
 	}
@@ -85,8 +95,8 @@ type overlayResult struct {
 	buildErr string
 }
 
-func (v *Validator) checkOverlay(req Request, dir string) overlayResult {
-	u, err := buildOverlay(req.FS, req.Root, dir)
+func (v *Validator) checkOverlay(ctx context.Context, req Request, dir string) overlayResult {
+	u, err := buildOverlay(ctx, req.Build, req.FS, req.Root, dir)
 	if err != nil {
 		msg := buildMessage(req.Root, err)
 		return overlayResult{buildErr: msg, findings: []Finding{{
@@ -126,7 +136,7 @@ func (b *buildCache) checkPath(dir string) (string, bool) {
 		return "", true // a plain directory of manifests, or out of scope
 	}
 	msg := ""
-	if _, err := buildOverlay(b.req.FS, b.req.Root, dir); err != nil {
+	if _, err := buildOverlay(context.Background(), b.req.Build, b.req.FS, b.req.Root, dir); err != nil {
 		msg = buildMessage(b.req.Root, err)
 	}
 	b.results[dir] = msg

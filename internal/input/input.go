@@ -1,0 +1,82 @@
+// Package input reads the files gen takes as input with bounds, so that a
+// hostile repository or flag cannot make gen block or exhaust memory:
+// only regular files are read (a FIFO, a device such as /dev/zero, a
+// socket are refused before they are opened) and every read is capped.
+package input
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// The caps (issue 11.8).
+const (
+	// MaxConfig bounds gen.yaml.
+	MaxConfig = 1 << 20
+	// MaxFile bounds any other YAML file gen reads.
+	MaxFile = 16 << 20
+	// MaxBuild bounds all the files one kustomize build reads together.
+	MaxBuild = 256 << 20
+)
+
+var (
+	// ErrNotRegular: the path is a FIFO, device, socket or directory.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrTooLarge: the file, or a build's inputs together, exceed a cap.
+	ErrTooLarge = errors.New("too large")
+)
+
+// ReadFile reads the regular file at path, refusing it when it holds more
+// than max bytes. The check is made on the file before it is opened and
+// again on what is read (the file may grow meanwhile). ctx is checked
+// before reading.
+func ReadFile(ctx context.Context, path string, max int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, kind(st.Mode()))
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s: %w: %d bytes, at most %d", path, ErrTooLarge, st.Size(), max)
+	}
+	// O_NONBLOCK: should the path be swapped for a FIFO after the Stat,
+	// opening it still does not wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|nonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotRegular)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, max)
+	}
+	return data, nil
+}
+
+func kind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return m.Type().String()
+}
