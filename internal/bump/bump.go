@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolloutgen/rolloutgen/internal/errinfo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -263,7 +264,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		if commit.Hash != "" && b.KeepsCommits {
 			// Like git commit && git push: the commit stays; running the
 			// same bump with --push again pushes it.
-			return res, fmt.Errorf("committed %s on %s but did not push it: %w", short(commit.Hash), commit.Branch, err)
+			return res, errinfo.WithCommit(fmt.Errorf("committed %s on %s but did not push it: %w", short(commit.Hash), commit.Branch, err), commit.Hash)
 		}
 		return res, err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,7 +20,17 @@ type buildOptions struct {
 	*globalOptions
 	env, app string
 	outDir   string
+	output   string
 	build    kustomize.Builder
+}
+
+// builtOverlay is one overlay in gen build's -o json output.
+type builtOverlay struct {
+	Env     string            `json:"env"`
+	App     string            `json:"app"`
+	Dir     string            `json:"dir"`
+	File    string            `json:"file,omitempty"`
+	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
@@ -30,6 +41,9 @@ func newBuildCmd(g *globalOptions) *cobra.Command {
 		Long: `Build the selected overlays with kustomize in-process (the output is
 byte-identical to kubectl kustomize) and print them as one YAML stream, or
 write one file per overlay, <env>-<app>.yaml, with --out-dir.`,
+		Example: `  gen build --env dev | kubectl diff -f -
+  gen build --app web --out-dir build/
+  gen build --env prod -o json | jq '.[].objects[].kind'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd.Context(), o) },
 	}
@@ -37,6 +51,7 @@ write one file per overlay, <env>-<app>.yaml, with --out-dir.`,
 	c.Flags().StringVar(&o.app, "app", "", "build only this app")
 	c.Flags().StringVar(&o.outDir, "out-dir", "", "write one file per overlay into this directory")
 	addBuildFlags(c.Flags(), &o.build)
+	addOutputFlag(c, &o.output, "yaml", "json")
 	return c
 }
 
@@ -83,6 +98,9 @@ func selectOverlays(cfg *config.Config, env, app string) ([]overlay, error) {
 }
 
 func runBuild(ctx context.Context, o *buildOptions) error {
+	if err := checkOutput(o.output, "yaml", "json"); err != nil {
+		return err
+	}
 	cfg, root, err := o.loadConfig()
 	if err != nil {
 		return err
@@ -97,28 +115,49 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 			return err
 		}
 	}
+	results := []builtOverlay{}
 	for i, ov := range overlays {
-		out, err := o.build.Build(ctx, fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
+		m, err := o.build.BuildResMap(ctx, fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return fmt.Errorf("%s: %w", ov.Dir(), err)
 		}
-		if o.outDir != "" {
-			p := filepath.Join(o.path(o.outDir), ov.Env+"-"+ov.App+".yaml")
-			if err := atomicfile.Write(p, out, 0o644); err != nil {
+		out, err := m.AsYaml()
+		if err != nil {
+			return fmt.Errorf("%s: %w", ov.Dir(), err)
+		}
+		r := builtOverlay{Env: ov.Env, App: ov.App, Dir: ov.Dir()}
+		switch {
+		case o.outDir != "":
+			r.File = filepath.Join(o.path(o.outDir), ov.Env+"-"+ov.App+".yaml")
+			if err := atomicfile.Write(r.File, out, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.deps.Stderr, "wrote %s\n", p)
-			continue
+			if o.output != "json" {
+				fmt.Fprintf(o.deps.Stderr, "wrote %s\n", r.File)
+			}
+		case o.output == "json":
+			for _, res := range m.Resources() {
+				b, err := res.MarshalJSON()
+				if err != nil {
+					return fmt.Errorf("%s: %w", ov.Dir(), err)
+				}
+				r.Objects = append(r.Objects, b)
+			}
+		default:
+			if i > 0 {
+				fmt.Fprintln(o.deps.Stdout, "---")
+			}
+			if _, err := o.deps.Stdout.Write(out); err != nil {
+				return err
+			}
 		}
-		if i > 0 {
-			fmt.Fprintln(o.deps.Stdout, "---")
-		}
-		if _, err := o.deps.Stdout.Write(out); err != nil {
-			return err
-		}
+		results = append(results, r)
+	}
+	if o.output == "json" {
+		return writeJSON(o.deps.Stdout, results)
 	}
 	return nil
 }

@@ -84,11 +84,15 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
 	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
 	o.refresh.addFlags(f)
 	addBuildFlags(f, &o.build)
+	addOutputFlag(c, &o.output, "text", "json", "yaml")
+	c.Example = `  gen bump --tag v3                          # the only app, first environment
+  gen bump --app web --env prod --tag v3 --digest sha256:... --push
+  gen bump --repo-url https://git.example.com/org/gitops.git --tag v3
+  gen bump --path clusters/dev/web --image example.com/web --tag v3 --dry-run`
 	return c
 }
 
@@ -110,8 +114,8 @@ func (o *bumpOptions) validate() error {
 			return usagef("--image: %w", err)
 		}
 	}
-	if o.output != "text" && o.output != "json" && o.output != "yaml" {
-		return usagef("--output %q: want text, json or yaml", o.output)
+	if err := checkOutput(o.output, "text", "json", "yaml"); err != nil {
+		return err
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
@@ -50,16 +52,43 @@ func SystemDeps() Deps {
 func Run(ctx context.Context, args []string, deps Deps) int {
 	root := newRootCmd(deps)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root, unknownCommandHelp(root, args)
+	if err == nil {
+		cmd, err = root.ExecuteContextC(ctx)
+	}
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		// A signal (SIGINT, SIGTERM): the command stopped before its
 		// next write; files are written atomically, never half.
 		err = fmt.Errorf("interrupted (%v)", context.Cause(ctx))
 	}
-	if err != nil && err != errSilentFailure {
-		fmt.Fprintf(deps.Stderr, "gen: %v\n", err)
+	code := exitCode(err)
+	report(deps, cmd, args, err, code)
+	return code
+}
+
+// unknownCommandHelp refuses `gen bogus --help` and `gen help bogus`:
+// cobra would print the root's help and exit 0, as if bogus existed.
+func unknownCommandHelp(root *cobra.Command, args []string) error {
+	help := false
+	for _, a := range args {
+		help = help || a == "--help" || a == "-h"
 	}
-	return exitCode(err)
+	if len(args) > 0 && args[0] == "help" {
+		help, args = true, args[1:]
+	}
+	if !help {
+		return nil
+	}
+	c, rest, err := root.Find(args)
+	if err != nil || c != root {
+		return nil
+	}
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") {
+			return usagef("unknown command %q for \"gen\"", a)
+		}
+	}
+	return nil
 }
 
 func newRootCmd(deps Deps) *cobra.Command {
@@ -80,6 +109,10 @@ func newRootCmd(deps Deps) *cobra.Command {
 	root.SetVersionTemplate("gen {{.Version}}\n")
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", config.FileName, "path of gen.yaml; the repository root is its directory")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.Example = `  gen init && gen render && git add -A && git commit -m "gen render"
+  gen bump --tag v3 --env staging --push
+  gen validate --strict
+  source <(gen completion bash)`
 	root.AddCommand(
 		newVersionCmd(deps),
 		newInitCmd(g),
@@ -88,6 +121,20 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBumpCmd(g),
 		newValidateCmd(g),
 	)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  gen help bump"
+		case "completion":
+			c.Example = "  source <(gen completion bash)\n  gen completion zsh > \"${fpath[1]}/_gen\"\n  gen completion fish > ~/.config/fish/completions/gen.fish"
+			for _, sub := range c.Commands() {
+				sub.Example = "  gen completion " + sub.Name() + " > gen-completion." + sub.Name()
+			}
+		}
+		completeFromConfig(c, g)
+	}
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)
@@ -108,15 +155,25 @@ func wrapArgs(c *cobra.Command) {
 }
 
 func newVersionCmd(deps Deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of gen",
-		Args:  cobra.NoArgs,
+	var output string
+	c := &cobra.Command{
+		Use:     "version",
+		Short:   "Print the version of gen",
+		Example: "  gen version\n  gen version -o json",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(deps.Stdout, map[string]string{"version": Version})
+			}
 			_, err := fmt.Fprintf(deps.Stdout, "gen %s\n", Version)
 			return err
 		},
 	}
+	addOutputFlag(c, &output, "text", "json")
+	return c
 }
 
 // globalOptions are the flags every command shares.
@@ -151,4 +208,49 @@ func (g *globalOptions) loadConfig() (*config.Config, string, error) {
 		return nil, "", usageErr(err)
 	}
 	return cfg, filepath.Dir(p), nil
+}
+
+// addOutputFlag adds -o/--output with formats (the first is the default),
+// completed from that list.
+func addOutputFlag(c *cobra.Command, p *string, formats ...string) {
+	c.Flags().StringVarP(p, "output", "o", formats[0], "output format: "+strings.Join(formats, "|"))
+	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// checkOutput makes an unknown -o value a usage error.
+func checkOutput(value string, formats ...string) error {
+	for _, f := range formats {
+		if value == f {
+			return nil
+		}
+	}
+	return usagef("--output %q: want %s", value, strings.Join(formats, ", "))
+}
+
+// writeJSON prints v indented, as every -o json output is.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// completeFromConfig completes --env and --app, where c has them, with
+// the names in gen.yaml (the --config given on the command line).
+func completeFromConfig(c *cobra.Command, g *globalOptions) {
+	names := map[string]func(*config.Config) []string{
+		"env": (*config.Config).EnvironmentNames,
+		"app": (*config.Config).AppNames,
+	}
+	for flag, list := range names {
+		if c.Flags().Lookup(flag) == nil {
+			continue
+		}
+		_ = c.RegisterFlagCompletionFunc(flag, func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			cfg, _, err := g.loadConfig()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			return list(cfg), cobra.ShellCompDirectiveNoFileComp
+		})
+	}
 }

@@ -13,7 +13,17 @@ import (
 
 type renderOptions struct {
 	*globalOptions
-	check bool
+	check  bool
+	output string
+}
+
+// renderResult is gen render's -o json output.
+type renderResult struct {
+	Files   int      `json:"files"`
+	Check   bool     `json:"check"`
+	Missing []string `json:"missing"`
+	Changed []string `json:"changed"`
+	Extra   []string `json:"extra"`
 }
 
 // boundedReader reads rendered paths under root as render.DirReader does,
@@ -37,14 +47,21 @@ overlays belong to gen bump and are kept.
 
 With --check nothing is written: it lists each missing, changed or extra
 file and exits 1 when there is any.`,
+		Example: `  gen render
+  gen render --check            # in CI: exit 1 when the files differ from gen.yaml
+  gen render --check -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRender(cmd.Context(), o) },
 	}
 	c.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 listing files that differ from gen.yaml")
+	addOutputFlag(c, &o.output, "text", "json")
 	return c
 }
 
 func runRender(ctx context.Context, o *renderOptions) error {
+	if err := checkOutput(o.output, "text", "json"); err != nil {
+		return err
+	}
 	cfg, root, err := o.loadConfig()
 	if err != nil {
 		return err
@@ -65,6 +82,16 @@ func runRender(ctx context.Context, o *renderOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	result := renderResult{Files: len(files), Check: o.check, Missing: nonNil(drift.Missing), Changed: nonNil(drift.Changed), Extra: nonNil(drift.Extra)}
+	if o.check && o.output == "json" {
+		if err := writeJSON(o.deps.Stdout, result); err != nil {
+			return err
+		}
+		if !drift.Empty() {
+			return errSilentFailure
+		}
+		return nil
+	}
 	if o.check {
 		if drift.Empty() {
 			fmt.Fprintf(o.deps.Stderr, "%d files match gen.yaml\n", len(files))
@@ -84,9 +111,20 @@ func runRender(ctx context.Context, o *renderOptions) error {
 		// all the same, as the caller asked it to stop.
 		return err
 	}
+	if o.output == "json" {
+		return writeJSON(o.deps.Stdout, result)
+	}
 	for _, l := range drift.Lines() {
 		fmt.Fprintln(o.deps.Stderr, l)
 	}
 	fmt.Fprintf(o.deps.Stderr, "rendered %d files (%d written, %d removed)\n", len(files), len(drift.Missing)+len(drift.Changed), len(drift.Extra))
 	return nil
+}
+
+// nonNil makes an empty list print as [] in JSON.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

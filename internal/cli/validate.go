@@ -55,17 +55,21 @@ Exit 1 when there is an error; warnings alone exit 0 unless --strict.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.env, "env", "", "validate only this environment's overlays")
 	f.StringVar(&opts.app, "app", "", "validate only this app's overlays")
-	f.StringVarP(&opts.output, "output", "o", "text", "output format: text or json")
 	f.BoolVar(&opts.strict, "strict", false, "treat warnings as errors")
 	f.StringSliceVar(&opts.classes, "nginx-ingress-classes", nil, "ingress classes the Argo Rollouts controller manages (default: gen.yaml's rollouts.nginxIngressClasses, or nginx for PATHs)")
 	f.StringVar(&opts.since, "since", "", "validate only overlays whose inputs changed since this Git revision")
 	addBuildFlags(f, &opts.build)
+	addOutputFlag(cmd, &opts.output, "text", "json")
+	cmd.Example = `  gen validate
+  gen validate --env prod --strict
+  gen validate --since origin/main -o json
+  gen validate path/to/overlay manifests/`
 	return cmd
 }
 
 func runValidate(ctx context.Context, opts *validateOptions) error {
-	if opts.output != "text" && opts.output != "json" {
-		return usagef("--output %q: use text or json", opts.output)
+	if err := checkOutput(opts.output, "text", "json"); err != nil {
+		return err
 	}
 	req, classes, cfgFile, err := validateTargets(opts)
 	if err != nil {
