@@ -224,7 +224,8 @@ func checkOutput(value string, formats ...string) error {
 			return nil
 		}
 	}
-	return usagef("--output %q: want %s", value, strings.Join(formats, ", "))
+	list := strings.Join(formats[:len(formats)-1], ", ") + " or " + formats[len(formats)-1]
+	return usagef("--output %q: use %s", value, list)
 }
 
 // writeJSON prints v indented, as every -o json output is.

@@ -128,8 +128,9 @@ func oneLine(s string) string {
 	return strings.Join(parts, "; ")
 }
 
-// report prints a failed command's error: JSON on stdout with -o json,
-// else one "gen: " line per problem on stderr.
+// report prints a failed command's error: one "gen: " line per problem
+// on stderr (for the person reading the log), and with -o json the error
+// object on stdout (for the program reading the output).
 func report(deps Deps, cmd *cobra.Command, args []string, err error, code int) {
 	if err == nil || err == errSilentFailure {
 		return
@@ -138,7 +139,6 @@ func report(deps Deps, cmd *cobra.Command, args []string, err error, code int) {
 		enc := json.NewEncoder(deps.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(map[string]errorReport{"error": newErrorReport(err, code)})
-		return
 	}
 	for _, l := range errorLines(err) {
 		fmt.Fprintf(deps.Stderr, "gen: %s\n", l)
