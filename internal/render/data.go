@@ -228,10 +228,6 @@ type argoData struct {
 	Recurse, CreateNamespace      bool
 }
 
-func applicationName(app, env string) string { return app + "-" + env }
-
-// rootApplicationName names the app-of-apps.
-func rootApplicationName(project string) string { return project + "-root" }
 
 func describeProject(c *config.Config) string {
 	d := "Canary releases of " + strings.Join(c.AppNames(), ", ") + ", rendered by gen from gen.yaml"

@@ -133,7 +133,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 		return err
 	}
 	root := base
-	root.Name = rootApplicationName(cfg.ArgoCD.Project)
+	root.Name = config.RootApplicationName(cfg.ArgoCD.Project)
 	root.Path = quote("argocd")
 	root.Recurse = true
 	root.Namespace = cfg.ArgoCD.Namespace
@@ -143,7 +143,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 	for _, e := range cfg.Environments {
 		for _, a := range cfg.Apps {
 			app := base
-			app.Name = applicationName(a.Name, e.Name)
+			app.Name = config.ApplicationName(a.Name, e.Name)
 			app.Path = quote(config.OverlayDir(e.Name, a.Name))
 			app.Namespace = e.Namespace
 			app.CreateNamespace = true
