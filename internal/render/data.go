@@ -169,18 +169,25 @@ type overlayData struct {
 	Namespace string
 	BaseRel   string
 	ImageName string
-	Tag       string
-	Patches   []patch
+	// TagLine and DigestLine are the entry's newTag and digest lines
+	// without indentation: kept verbatim from the overlay on disk, or the
+	// initial tag for a new overlay.
+	TagLine, DigestLine string
+	Patches             []patch
 }
 
 // newOverlayData diffs the resolved app against its base and turns each
 // environment override into a JSON 6902 patch.
-func newOverlayData(base *config.App, r config.Resolved) overlayData {
+func newOverlayData(base *config.App, r config.Resolved, kept keptImage) overlayData {
 	d := overlayData{
-		Namespace: r.Namespace,
-		BaseRel:   "../../../" + config.BaseDir(base.Name),
-		ImageName: quote(base.Image),
-		Tag:       quote(r.Tag),
+		Namespace:  r.Namespace,
+		BaseRel:    "../../../" + config.BaseDir(base.Name),
+		ImageName:  quote(base.Image),
+		TagLine:    kept.TagLine,
+		DigestLine: kept.DigestLine,
+	}
+	if d.TagLine == "" && d.DigestLine == "" {
+		d.TagLine = "newTag: " + quote(r.Tag)
 	}
 	var rolloutOps []string
 	if r.Replicas != base.Replicas {
@@ -227,7 +234,6 @@ type argoData struct {
 	Namespaces                    []string
 	Recurse, CreateNamespace      bool
 }
-
 
 func describeProject(c *config.Config) string {
 	d := "Canary releases of " + strings.Join(c.AppNames(), ", ") + ", rendered by gen from gen.yaml"

@@ -20,6 +20,9 @@ import (
 type File struct {
 	Path string
 	Data []byte
+	// Notes name the fields render owns that the file on disk sets
+	// otherwise (an overlay's images: entry); --check prints them.
+	Notes []string
 }
 
 // Owned are the top-level directories gen render owns: files under them
@@ -93,15 +96,23 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 		for j := range cfg.Apps {
 			a := &cfg.Apps[j]
 			p := config.OverlayDir(e.Name, a.Name) + "/kustomization.yaml"
-			if err := add(p, "overlay-kustomization.yaml.tmpl", newOverlayData(a, cfg.Resolve(a, e))); err != nil {
-				return nil, err
+			var current []byte
+			if read != nil {
+				var err error
+				current, err = read(p)
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, err // names the file, or the symlink on its path
+				}
 			}
-			f := &files[len(files)-1]
-			kept, err := keepImages(f.Data, read, p)
+			kept, err := keepImage(current, p, a.Image)
 			if err != nil {
 				return nil, err
 			}
-			f.Data = kept
+			d := newOverlayData(a, cfg.Resolve(a, e), kept)
+			if err := add(p, "overlay-kustomization.yaml.tmpl", d); err != nil {
+				return nil, err
+			}
+			files[len(files)-1].Notes = kept.Notes
 		}
 	}
 	if err := r.renderArgoCD(cfg, add); err != nil {
@@ -170,44 +181,6 @@ func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data an
 // ciData feeds the CI templates.
 type ciData struct {
 	TargetRevision string
-}
-
-// keepImages replaces the images: entries of a freshly rendered overlay
-// with those of the overlay already on disk, and formats the file the way
-// kyaml (and so gen bump) writes it, so that a render after a bump is a
-// no-op.
-func keepImages(rendered []byte, read ReadFunc, p string) ([]byte, error) {
-	node, err := yaml.Parse(string(rendered))
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", p, err)
-	}
-	if read != nil {
-		current, err := read(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		default:
-			old, err := yaml.Parse(string(current))
-			if err != nil {
-				return nil, fmt.Errorf("%s: cannot keep its images: entry, the file does not parse: %w", p, err)
-			}
-			images, err := old.Pipe(yaml.Lookup("images"))
-			if err != nil {
-				return nil, fmt.Errorf("%s: images: %w", p, err)
-			}
-			if images != nil {
-				if err := node.PipeE(yaml.SetField("images", images)); err != nil {
-					return nil, fmt.Errorf("render %s: %w", p, err)
-				}
-			}
-		}
-	}
-	out, err := node.String()
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", p, err)
-	}
-	return []byte(out), nil
 }
 
 func sortFiles(files []File) {
