@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 	"github.com/rolloutgen/rolloutgen/internal/render"
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 // renderTree renders the demo into a fresh directory and returns it.
@@ -291,4 +294,66 @@ func TestRenderRemovesOnlyItsOwnFiles(t *testing.T) {
 			t.Errorf("%s has no generated header", f.Path)
 		}
 	}
+}
+
+// Issue 11.7: the generated CI never runs an unpinned gen: without
+// ci.genVersion (and no gen installed) the script fails saying so; with it,
+// it builds exactly that release. The workflow pins actions to commits.
+func TestGeneratedCIIsPinned(t *testing.T) {
+	bash := testtool.Require(t, "bash")
+	for _, version := range []string{"", "v0.4.1"} {
+		t.Run("genVersion="+version, func(t *testing.T) {
+			cfg := loadCase(t, "demo")
+			cfg.CI.GenVersion = version
+			root := t.TempDir()
+			writeRender(t, root, cfg)
+			script, _ := os.ReadFile(filepath.Join(root, "hack/gitops-ci.sh"))
+			if strings.Contains(string(script), "@latest") || strings.Contains(string(script), "GEN_VERSION") {
+				t.Errorf("the script can float:\n%s", script)
+			}
+			// A PATH with no gen and a go that records how it was called.
+			bin := t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\n"), 0o755)
+			for _, tool := range []string{"dirname"} {
+				p, err := exec.LookPath(tool)
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.Symlink(p, filepath.Join(bin, tool))
+			}
+			cmd := exec.Command(bash, "hack/gitops-ci.sh")
+			cmd.Dir = root
+			cmd.Env = []string{"PATH=" + bin}
+			out, err := cmd.CombinedOutput()
+			got, _ := os.ReadFile(calls)
+			if version == "" {
+				if err == nil || !strings.Contains(string(out), "install gen or set ci.genVersion") || len(got) > 0 {
+					t.Errorf("without ci.genVersion: %v %s; go called with %q", err, out, got)
+				}
+				return
+			}
+			want := "run github.com/rolloutgen/rolloutgen/cmd/gen@v0.4.1 render --check\nrun github.com/rolloutgen/rolloutgen/cmd/gen@v0.4.1 validate\n"
+			if err != nil || string(got) != want {
+				t.Errorf("with ci.genVersion: %v %s; go called with\n%s\nwant\n%s", err, out, got, want)
+			}
+		})
+	}
+	files := mustRender(t, loadCase(t, "demo"), nil)
+	for _, f := range files {
+		if f.Path != ".github/workflows/gitops.yaml" {
+			continue
+		}
+		pinned := regexp.MustCompile(`^\s*- uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v[0-9.]+$`)
+		for _, l := range strings.Split(string(f.Data), "\n") {
+			if strings.Contains(l, "uses:") && !pinned.MatchString(l) {
+				t.Errorf("action not pinned to a commit: %s", l)
+			}
+			if strings.Contains(l, "stable") || strings.Contains(l, "latest") && !strings.Contains(l, "ubuntu-latest") {
+				t.Errorf("floating version: %s", l)
+			}
+		}
+		return
+	}
+	t.Fatal("no workflow rendered")
 }

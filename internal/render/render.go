@@ -171,7 +171,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 // checks (gen render --check, gen validate). The names stay clear of the
 // project's own .ci/.
 func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data any) error) error {
-	d := ciData{TargetRevision: quote(cfg.Repo.TargetRevision)}
+	d := ciData{TargetRevision: quote(cfg.Repo.TargetRevision), GenVersion: cfg.CI.GenVersion, GoVersion: ciGoVersion}
 	if err := add(".github/workflows/gitops.yaml", "gitops-workflow.yaml.tmpl", d); err != nil {
 		return err
 	}
@@ -181,7 +181,16 @@ func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data an
 // ciData feeds the CI templates.
 type ciData struct {
 	TargetRevision string
+	// GenVersion is ci.genVersion, a release tag (validated: no shell
+	// metacharacters); empty makes the script fail rather than float.
+	GenVersion string
+	GoVersion  string
 }
+
+// ciGoVersion is the Go release the rendered workflow installs to build
+// gen at ci.genVersion: a fixed release, never "stable", so the workflow
+// is the same every time it runs (and every time it is rendered).
+const ciGoVersion = "1.26.8"
 
 func sortFiles(files []File) {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
