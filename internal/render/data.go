@@ -169,25 +169,20 @@ type overlayData struct {
 	Namespace string
 	BaseRel   string
 	ImageName string
-	// TagLine and DigestLine are the entry's newTag and digest lines
-	// without indentation: kept verbatim from the overlay on disk, or the
-	// initial tag for a new overlay.
-	TagLine, DigestLine string
-	Patches             []patch
+	Tag       string
+	Patches   []patch
 }
 
 // newOverlayData diffs the resolved app against its base and turns each
 // environment override into a JSON 6902 patch.
-func newOverlayData(base *config.App, r config.Resolved, kept keptImage) overlayData {
+// The images: entry gets the initial tag; render then copies the newTag
+// and digest lines of an existing overlay over it (kustomize.KeepVersion).
+func newOverlayData(base *config.App, r config.Resolved) overlayData {
 	d := overlayData{
-		Namespace:  r.Namespace,
-		BaseRel:    "../../../" + config.BaseDir(base.Name),
-		ImageName:  quote(base.Image),
-		TagLine:    kept.TagLine,
-		DigestLine: kept.DigestLine,
-	}
-	if d.TagLine == "" && d.DigestLine == "" {
-		d.TagLine = "newTag: " + quote(r.Tag)
+		Namespace: r.Namespace,
+		BaseRel:   "../../../" + config.BaseDir(base.Name),
+		ImageName: quote(base.Image),
+		Tag:       quote(r.Tag),
 	}
 	var rolloutOps []string
 	if r.Replicas != base.Replicas {

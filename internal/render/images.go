@@ -8,20 +8,21 @@ import (
 )
 
 // keptImage is what render keeps of an overlay's images: entry: the
-// newTag and digest lines, verbatim from the key to the end of the line
-// (comment included), because they belong to the commands that commit
-// (gen bump). Everything else of the entry, and of the list, is render's.
+// newTag and digest lines of the entry named From, which belong to the
+// commands that commit (gen bump) and are copied verbatim
+// (kustomize.KeepVersion). Everything else of the entry, and of the list,
+// is render's: Notes name what the file sets otherwise.
 type keptImage struct {
-	TagLine, DigestLine string // "" when the entry has none
-	Notes               []string
+	From  string // the entry whose newTag and digest are kept; "" for none
+	Notes []string
 }
 
-// keepImage reads the images: entry for image from an overlay's current
-// content. An entry for another name, when it is the only one, is an
-// image changed in gen.yaml: its newTag and digest carry over to the new
-// name. A newName, another field or a second entry is reported in Notes
-// (drift that --check names) and dropped. Errors never quote the file
-// beyond a key or a short %q value.
+// keepImage picks the entry of an overlay's current content whose newTag
+// and digest render keeps: the one for image or, when it is the only
+// entry, one for another name (gen.yaml changed the app's image: they
+// carry over to the new name). A newName, another field or a second entry
+// is reported in Notes (drift that --check names) and dropped. Errors
+// never quote the file beyond a key or a short %q value.
 func keepImage(current []byte, p, image string) (keptImage, error) {
 	var k keptImage
 	if current == nil {
@@ -52,73 +53,33 @@ func keepImage(current []byte, p, image string) (keptImage, error) {
 		}
 	}
 	if chosen < 0 && len(images.Content) == 1 && images.Content[0].Kind == yaml.MappingNode {
-		chosen = 0
-		old := "(none)"
-		if n := lookup(images.Content[0], "name"); n != nil {
-			old = short(n.Value)
+		if n := lookup(images.Content[0], "name"); n != nil && n.Kind == yaml.ScalarNode {
+			chosen = 0
+			k.Notes = append(k.Notes, fmt.Sprintf("images[0].name: %s is not the app's image %s: its newTag and digest carry over to %s", short(n.Value), short(image), short(image)))
 		}
-		k.Notes = append(k.Notes, fmt.Sprintf("images[0].name: %s is not the app's image %s: its newTag and digest carry over to %s", old, short(image), short(image)))
 	}
-	lines := strings.Split(string(current), "\n")
 	for i, e := range images.Content {
 		if i != chosen {
 			name := ""
 			if e.Kind == yaml.MappingNode {
 				if n := lookup(e, "name"); n != nil {
-					name = " (name " + short(n.Value) + ")"
+					name = " (name " + shortNode(n) + ")"
 				}
 			}
 			k.Notes = append(k.Notes, fmt.Sprintf("images[%d]%s: an overlay has one entry, for its app's image; gen render removes this one", i, name))
 			continue
 		}
+		k.From = lookup(e, "name").Value
 		for j := 0; j+1 < len(e.Content); j += 2 {
 			key, val := e.Content[j], e.Content[j+1]
-			field := fieldName(i, key.Value)
 			switch key.Value {
-			case "name":
-			case "newTag", "digest":
-				line, ok := verbatim(lines, key, val)
-				if !ok {
-					k.Notes = append(k.Notes, field+": is not a plain scalar; gen render writes it afresh")
-					if val.Kind == yaml.ScalarNode {
-						line = key.Value + ": " + quote(val.Value)
-					}
-				}
-				if key.Value == "newTag" {
-					k.TagLine = line
-				} else {
-					k.DigestLine = line
-				}
+			case "name", "newTag", "digest":
 			default:
 				k.Notes = append(k.Notes, fmt.Sprintf("%s: %s is render's (only newTag and digest may change); gen render removes it", fieldName(i, key.Value), shortNode(val)))
 			}
 		}
 	}
 	return k, nil
-}
-
-// verbatim returns the source text of a one-line key: value pair, from
-// the key to the end of its line, if it reads back as the same pair on
-// its own.
-func verbatim(lines []string, key, val *yaml.Node) (string, bool) {
-	if val.Kind != yaml.ScalarNode || key.Line != val.Line || key.Line < 1 || key.Line > len(lines) {
-		return "", false
-	}
-	runes := []rune(strings.TrimSuffix(lines[key.Line-1], "\r"))
-	if key.Column < 1 || key.Column > len(runes) {
-		return "", false
-	}
-	text := strings.TrimRight(string(runes[key.Column-1:]), " \t")
-	var back yaml.Node
-	if yaml.Unmarshal([]byte(text), &back) != nil || len(back.Content) != 1 {
-		return "", false
-	}
-	m := back.Content[0]
-	if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[0].Value != key.Value ||
-		m.Content[1].Kind != yaml.ScalarNode || m.Content[1].Value != val.Value || m.Content[1].Tag != val.Tag {
-		return "", false
-	}
-	return text, true
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {

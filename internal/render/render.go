@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"github.com/rolloutgen/rolloutgen/templates"
 )
 
@@ -108,11 +109,16 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 			if err != nil {
 				return nil, err
 			}
-			d := newOverlayData(a, cfg.Resolve(a, e), kept)
-			if err := add(p, "overlay-kustomization.yaml.tmpl", d); err != nil {
+			if err := add(p, "overlay-kustomization.yaml.tmpl", newOverlayData(a, cfg.Resolve(a, e))); err != nil {
 				return nil, err
 			}
-			files[len(files)-1].Notes = kept.Notes
+			f := &files[len(files)-1]
+			f.Notes = kept.Notes
+			if kept.From != "" {
+				if f.Data, _, err = kustomize.KeepVersion(f.Data, a.Image, current, kept.From); err != nil {
+					return nil, fmt.Errorf("%s: %w", p, err)
+				}
+			}
 		}
 	}
 	if err := r.renderArgoCD(cfg, add); err != nil {
