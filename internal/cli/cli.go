@@ -85,6 +85,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newStatusCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

@@ -179,6 +179,8 @@ type ReplicaSet struct {
 	Image           string
 	Replicas        int64
 	Created         time.Time
+	// Owner is the name of the Rollout that owns it.
+	Owner string
 }
 
 // PodTemplateHashLabel is the label Argo Rollouts puts on its ReplicaSets.
@@ -186,7 +188,14 @@ const PodTemplateHashLabel = "rollouts-pod-template-hash"
 
 // NewReplicaSet reads a ReplicaSet object.
 func NewReplicaSet(u *unstructured.Unstructured) ReplicaSet {
+	owner := ""
+	for _, ref := range u.GetOwnerReferences() {
+		if ref.Kind == "Rollout" {
+			owner = ref.Name
+		}
+	}
 	return ReplicaSet{
+		Owner:           owner,
 		Namespace:       u.GetNamespace(),
 		Name:            u.GetName(),
 		PodTemplateHash: u.GetLabels()[PodTemplateHashLabel],
