@@ -34,6 +34,7 @@ type bumpOptions struct {
 	maxAttempts    int
 	repoURL        string
 	dryRun         bool
+	allowUnused    bool
 	output         string
 	sshKey         string
 	sshKnownHosts  string
@@ -81,6 +82,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
+	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
@@ -224,6 +226,8 @@ func (o *bumpOptions) request(t bump.Target, repo *gitrepo.Repo) (bump.Request, 
 		Author:    bump.Signature{Name: author.Name, Email: author.Email, When: author.When},
 		Committer: bump.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
 		DryRun:    o.dryRun,
+
+		AllowUnused: o.allowUnused,
 	}, nil
 }
 
