@@ -86,6 +86,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBumpCmd(g),
 		newValidateCmd(g),
 		newStatusCmd(g),
+		newWaitCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
