@@ -212,12 +212,10 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 // remote spells it.
 func (o *bumpOptions) refreshArgoCD(ctx context.Context, cfg *config.Config, dir, remoteURL string) {
 	t := argocd.Target{RepoURLs: []string{remoteURL}, Paths: []string{dir}}
-	namespace := ""
 	if cfg != nil {
 		t.RepoURLs = append(t.RepoURLs, cfg.Repo.URL)
-		namespace = cfg.ArgoCD.Namespace
 	}
-	o.refresh.refreshAfterPush(ctx, o.deps, namespace, t)
+	o.refresh.refreshAfterPush(ctx, o.deps, cfg, t)
 }
 
 // request builds the bump request: flags, identity and clock.
