@@ -85,6 +85,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newProbeCmd(g),
 		newStatusCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
