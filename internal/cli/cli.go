@@ -87,6 +87,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newValidateCmd(g),
 		newProbeCmd(g),
 		newStatusCmd(g),
+		newWaitCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

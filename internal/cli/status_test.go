@@ -41,8 +41,8 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls until cond holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// pollUntil polls until cond holds, failing after a deadline.
+func pollUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -151,7 +151,7 @@ func TestStatusWatch(t *testing.T) {
 			}()
 			ws := c.WaitWatches(4)
 			ws["rollouts"].Modify(kubetest.Rollout(tt.final))
-			waitFor(t, "the second drawing", func() bool { return strings.Count(out.String(), "VERDICT") == 2 })
+			pollUntil(t, "the second drawing", func() bool { return strings.Count(out.String(), "VERDICT") == 2 })
 			health := "Healthy"
 			if tt.code == 1 {
 				health = "Degraded"
