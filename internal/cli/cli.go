@@ -85,6 +85,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newProbeCmd(g),
 		newStatusCmd(g),
 		newWaitCmd(g),
 		newCanaryCmd(g),
