@@ -116,6 +116,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		}
 	}
 	results := []builtOverlay{}
+	written := map[string]overlay{} // config rejects colliding names; never overwrite one anyway
 	for i, ov := range overlays {
 		m, err := o.build.BuildResMap(ctx, fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
 		if err != nil {
@@ -131,7 +132,12 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		r := builtOverlay{Env: ov.Env, App: ov.App, Dir: ov.Dir()}
 		switch {
 		case o.outDir != "":
-			r.File = filepath.Join(o.path(o.outDir), ov.Env+"-"+ov.App+".yaml")
+			name := config.BuildFileName(ov.Env, ov.App)
+			if other, ok := written[name]; ok {
+				return usagef("--out-dir: overlays %s and %s would both be written to %q", ov.Dir(), other.Dir(), name)
+			}
+			written[name] = ov
+			r.File = filepath.Join(o.path(o.outDir), name)
 			if err := atomicfile.Write(r.File, out, 0o644); err != nil {
 				return err
 			}

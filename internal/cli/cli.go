@@ -15,6 +15,7 @@ import (
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/input"
+	"github.com/rolloutgen/rolloutgen/internal/kube"
 
 	"github.com/spf13/cobra"
 )
@@ -37,6 +38,9 @@ type Deps struct {
 	// (debug.SetGCPercent in production); nil leaves it alone, as tests
 	// running many commands in one process want.
 	SetGCPercent func(int) int
+	// NewKube builds the kube client of commands that read the cluster;
+	// nil means kube.NewClient (tests pass client-go's fake).
+	NewKube func(kube.Config) (*kube.Client, error)
 }
 
 // SystemDeps returns the process's real streams, environment and directory.
@@ -50,6 +54,10 @@ func SystemDeps() Deps {
 
 // Run executes gen with args and returns the exit code.
 func Run(ctx context.Context, args []string, deps Deps) int {
+	// With -o json a failure prints the error object on stdout, unless
+	// the command already printed its own result there.
+	stdout := &countingWriter{w: deps.Stdout}
+	deps.Stdout = stdout
 	root := newRootCmd(deps)
 	root.SetArgs(args)
 	cmd, err := root, unknownCommandHelp(root, args)
@@ -62,8 +70,20 @@ func Run(ctx context.Context, args []string, deps Deps) int {
 		err = fmt.Errorf("interrupted (%v)", context.Cause(ctx))
 	}
 	code := exitCode(err)
-	report(deps, cmd, args, err, code)
+	report(deps, cmd, args, err, code, stdout.n > 0)
 	return code
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // unknownCommandHelp refuses `gen bogus --help` and `gen help bogus`:
@@ -120,6 +140,10 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newProbeCmd(g),
+		newStatusCmd(g),
+		newWaitCmd(g),
+		newCanaryCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

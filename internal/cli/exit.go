@@ -130,12 +130,13 @@ func oneLine(s string) string {
 
 // report prints a failed command's error: one "gen: " line per problem
 // on stderr (for the person reading the log), and with -o json the error
-// object on stdout (for the program reading the output).
-func report(deps Deps, cmd *cobra.Command, args []string, err error, code int) {
+// object on stdout (for the program reading the output) unless the
+// command printed its own result there already.
+func report(deps Deps, cmd *cobra.Command, args []string, err error, code int, printed bool) {
 	if err == nil || err == errSilentFailure {
 		return
 	}
-	if outputFormat(cmd, args) == "json" {
+	if outputFormat(cmd, args) == "json" && !printed {
 		enc := json.NewEncoder(deps.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(map[string]errorReport{"error": newErrorReport(err, code)})

@@ -52,12 +52,9 @@ func TestEveryCommandHasJSONOutput(t *testing.T) {
 			t.Errorf("gen %v: exit %d, stdout is not JSON: %q %q", args, code, out, stderr)
 		}
 	}
-	for _, path := range allCommands(t) {
-		if len(path) != 1 || path[0] == "help" || path[0] == "completion" {
-			continue
-		}
-		if _, out, _ := run(t, dir, path[0], "--help"); !strings.Contains(out, "-o, --output") {
-			t.Errorf("gen %s has no -o/--output", path[0])
+	for _, name := range []string{"version", "init", "render", "build", "bump", "validate", "probe", "status"} {
+		if _, out, _ := run(t, dir, name, "--help"); !strings.Contains(out, "-o, --output") {
+			t.Errorf("gen %s has no -o/--output", name)
 		}
 	}
 }

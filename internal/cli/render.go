@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 type renderOptions struct {
 	*globalOptions
 	check  bool
+	strict bool
 	output string
 }
 
@@ -24,13 +26,26 @@ type renderResult struct {
 	Missing []string `json:"missing"`
 	Changed []string `json:"changed"`
 	Extra   []string `json:"extra"`
+	Unowned []string `json:"unowned"`
 }
 
-// boundedReader reads rendered paths under root as render.DirReader does,
-// but only regular files of bounded size, and not after a signal.
-func boundedReader(ctx context.Context, root string) render.ReadFunc {
+// boundedReader is read, refusing once ctx is done and before opening a
+// FIFO, device or socket, or a file over input.MaxFile.
+func boundedReader(ctx context.Context, root string, read render.ReadFunc) render.ReadFunc {
 	return func(p string) ([]byte, error) {
-		return input.ReadFile(ctx, filepath.Join(root, filepath.FromSlash(p)), input.MaxFile)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if st, err := os.Lstat(full); err == nil {
+			if st.Mode().Type()&(os.ModeNamedPipe|os.ModeDevice|os.ModeSocket|os.ModeCharDevice) != 0 {
+				return nil, fmt.Errorf("%s: %w", p, input.ErrNotRegular)
+			}
+			if st.Size() > input.MaxFile {
+				return nil, fmt.Errorf("%s: %w: %d bytes, at most %d", p, input.ErrTooLarge, st.Size(), input.MaxFile)
+			}
+		}
+		return read(p)
 	}
 }
 
@@ -41,19 +56,26 @@ func newRenderCmd(g *globalOptions) *cobra.Command {
 		Short: "Render base/, overlays/ and argocd/ from gen.yaml",
 		Long: `Render the GitOps repository from gen.yaml: a kustomize base per app, an
 overlay per environment and app, and the Argo CD AppProject and
-Applications. gen render owns base/, overlays/ and argocd/: files there that
-gen.yaml no longer describes are removed. The images: entries of existing
-overlays belong to gen bump and are kept.
+Applications. gen render owns what it writes under base/, overlays/ and
+argocd/: its files that gen.yaml no longer describes are removed; any other
+file there is reported as unowned and never touched. The newTag and digest
+of existing overlays belong to gen bump and are kept.
 
-With --check nothing is written: it lists each missing, changed or extra
-file and exits 1 when there is any.`,
+A render is all or nothing: a render that fails part way is rolled back,
+and one that was killed is rolled back by the next gen render. Symlinks on
+the paths it writes are refused, never followed.
+
+With --check nothing is written: it lists each missing, changed, extra or
+unowned file and exits 1 when any but unowned is listed (with --strict,
+unowned too), or when an interrupted render's journal is there.`,
 		Example: `  gen render
   gen render --check            # in CI: exit 1 when the files differ from gen.yaml
-  gen render --check -o json`,
+  gen render --check --strict -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRender(cmd.Context(), o) },
 	}
 	c.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 listing files that differ from gen.yaml")
+	c.Flags().BoolVar(&o.strict, "strict", false, "with --check, unowned files under base/, overlays/, argocd/ fail too")
 	addOutputFlag(c, &o.output, "text", "json")
 	return c
 }
@@ -62,15 +84,29 @@ func runRender(ctx context.Context, o *renderOptions) error {
 	if err := checkOutput(o.output, "text", "json"); err != nil {
 		return err
 	}
+	if o.strict && !o.check {
+		return usagef("--strict needs --check")
+	}
 	cfg, root, err := o.loadConfig()
 	if err != nil {
 		return err
+	}
+	if o.check {
+		if j, ok, err := render.Pending(root); err != nil {
+			return err
+		} else if ok {
+			return fmt.Errorf("%s: %w", j, render.ErrUnfinished)
+		}
+	} else if rolled, err := render.Recover(root); err != nil {
+		return err
+	} else if rolled {
+		fmt.Fprintln(o.deps.Stderr, "rolled back an interrupted render")
 	}
 	r, err := render.New()
 	if err != nil {
 		return err
 	}
-	files, err := r.Render(cfg, boundedReader(ctx, root))
+	files, err := r.Render(cfg, boundedReader(ctx, root, render.DirReader(root)))
 	if err != nil {
 		return err
 	}
@@ -82,33 +118,37 @@ func runRender(ctx context.Context, o *renderOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	result := renderResult{Files: len(files), Check: o.check, Missing: nonNil(drift.Missing), Changed: nonNil(drift.Changed), Extra: nonNil(drift.Extra)}
+	failed := !drift.Empty() || (len(drift.Unowned) > 0 && o.strict)
+	result := renderResult{Files: len(files), Check: o.check, Missing: nonNil(drift.Missing), Changed: nonNil(drift.Changed), Extra: nonNil(drift.Extra), Unowned: nonNil(drift.Unowned)}
 	if o.check && o.output == "json" {
 		if err := writeJSON(o.deps.Stdout, result); err != nil {
 			return err
 		}
-		if !drift.Empty() {
+		if failed {
 			return errSilentFailure
 		}
 		return nil
 	}
 	if o.check {
-		if drift.Empty() {
+		if drift.Empty() && (len(drift.Unowned) == 0 || !o.strict) {
+			for _, l := range drift.Lines() {
+				fmt.Fprintln(o.deps.Stderr, "warning: "+l)
+			}
 			fmt.Fprintf(o.deps.Stderr, "%d files match gen.yaml\n", len(files))
 			return nil
 		}
 		for _, l := range drift.Lines() {
 			fmt.Fprintln(o.deps.Stdout, l)
 		}
-		fmt.Fprintf(o.deps.Stderr, "drift: the files above differ from gen.yaml; run gen render and commit the result\n")
+		fmt.Fprintf(o.deps.Stderr, "drift: the files above differ from gen.yaml; run gen render and commit the result (unowned files are not gen's: move them out of base/, overlays/, argocd/)\n")
 		return errSilentFailure
 	}
 	if err := render.Write(root, files, drift); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		// The writes finished (each atomic); say the run was interrupted
-		// all the same, as the caller asked it to stop.
+		// The render finished (it is all or nothing); say it was
+		// interrupted all the same, as the caller asked it to stop.
 		return err
 	}
 	if o.output == "json" {
@@ -117,7 +157,7 @@ func runRender(ctx context.Context, o *renderOptions) error {
 	for _, l := range drift.Lines() {
 		fmt.Fprintln(o.deps.Stderr, l)
 	}
-	fmt.Fprintf(o.deps.Stderr, "rendered %d files (%d written, %d removed)\n", len(files), len(drift.Missing)+len(drift.Changed), len(drift.Extra))
+	fmt.Fprintf(o.deps.Stderr, "rendered %d files (%d written, %d removed, %d unowned left alone)\n", len(files), len(drift.Missing)+len(drift.Changed), len(drift.Extra), len(drift.Unowned))
 	return nil
 }
 
