@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"path/filepath"
 	"strings"
 	"time"
@@ -130,17 +129,9 @@ func (o *bumpOptions) validate() error {
 	return nil
 }
 
-// parseIdentity splits "Name <email>"; "" is no identity.
-func parseIdentity(s string) (name, email string, err error) {
-	if strings.TrimSpace(s) == "" {
-		return "", "", nil
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name == "" {
-		return "", "", errors.New(`want "Name <email>"`)
-	}
-	return a.Name, a.Address, nil
-}
+// parseIdentity splits "Name <email>" as git commit --author does; ""
+// is no identity.
+func parseIdentity(s string) (name, email string, err error) { return gitrepo.ParseIdent(s) }
 
 // bumpGCPercent is the GOGC of a local bump, unless GOGC is set.
 const bumpGCPercent = 25
@@ -167,7 +158,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	)
 	if o.path != "" {
 		dir := o.globalOptions.path(o.path)
-		if repo, err = gitrepo.Open(dir); err != nil {
+		if repo, err = gitrepo.OpenEnv(dir, o.deps.Getenv); err != nil {
 			return fmt.Errorf("--path %s: %w", o.path, err)
 		}
 		rel, err := repoRel(repo.Root(), dir)
@@ -184,7 +175,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 		if target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
 			return err
 		}
-		if repo, err = gitrepo.Open(root); err != nil {
+		if repo, err = gitrepo.OpenEnv(root, o.deps.Getenv); err != nil {
 			return err
 		}
 		sub, err := repoRel(repo.Root(), root)

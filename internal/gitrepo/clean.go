@@ -118,7 +118,7 @@ func (r *Repo) checkWorktreeClean(path string, head object.TreeEntry, inHead boo
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%q is not a regular file in the worktree: %w", path, ErrDirtyFile)
 	}
-	if fm, ok := configBool(r.config, "core", "filemode"); !ok || fm {
+	if fm, ok, _ := r.config.boolValue("core.filemode"); !ok || fm {
 		if exec := fi.Mode()&0o111 != 0; exec != (head.Mode == filemode.Executable) {
 			return fmt.Errorf("%q has a mode change in the worktree: %w", path, ErrDirtyFile)
 		}

@@ -27,7 +27,7 @@ func (r *Repo) Storer() storage.Storer { return r.objects }
 // RemoteURL is remote.<name>.url from the repository's config, as written
 // (it may hold credentials: pass it to ResolveEndpoint, never print it).
 func (r *Repo) RemoteURL(name string) (string, error) {
-	u := configValue(r.config, "remote", name, "url")
+	u := r.config.value("remote." + name + ".url")
 	if u == "" {
 		return "", fmt.Errorf("remote %q: no url in the repository's config; pass --repo-url or add the remote", name)
 	}

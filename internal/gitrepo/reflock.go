@@ -181,7 +181,7 @@ func (r *Repo) appendReflog(ref string, line []byte) error {
 }
 
 func (r *Repo) createReflog(ref string) bool {
-	switch strings.ToLower(configValue(r.config, "core", "", "logallrefupdates")) {
+	switch strings.ToLower(r.config.value("core.logallrefupdates")) {
 	case "always":
 		return true
 	case "false", "no", "off", "0":
@@ -189,7 +189,7 @@ func (r *Repo) createReflog(ref string) bool {
 	case "true", "yes", "on", "1":
 	default:
 		// Unset: git's default is true unless the repository is bare.
-		if bare, ok := configBool(r.config, "core", "bare"); ok && bare {
+		if bare, ok, _ := r.config.boolValue("core.bare"); ok && bare {
 			return false
 		}
 	}
