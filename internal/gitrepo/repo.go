@@ -21,6 +21,7 @@ type Repo struct {
 	commonDir string
 	objects   *objectStore
 	config    *gitConfig
+	getenv    func(string) string
 
 	// afterStep, when set (by tests only), is called after each step of
 	// CommitFile so a crash can be simulated at a precise point.
@@ -57,6 +58,7 @@ func OpenEnv(dir string, getenv func(string) string) (*Repo, error) {
 		root:      root,
 		gitDir:    gitDir,
 		commonDir: commonDir,
+		getenv:    getenv,
 	}
 	r.config, err = loadConfig(configSource{
 		getenv: getenv, gitDir: gitDir, commonDir: commonDir,
