@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"regexp"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -403,4 +404,122 @@ func diffLines(a, b string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// gcAutoLayout is the row TestCompatGCAuto proves; it is listed with the
+// others in the README.
+var gcAutoLayout = compatLayout{Name: "git gc running concurrently", Made: "50 bumps while a loop runs git gc --auto (gc.auto=1) and git gc: packs replaced, loose objects pruned, refs packed"}
+
+const (
+	readmePath       = "../../README.md"
+	compatTableStart = "<!-- compat table: generated from internal/cli/compat_test.go by go test ./internal/cli -run TestCompatREADME -update-readme; do not edit -->"
+	compatTableEnd   = "<!-- end of compat table -->"
+)
+
+var markdownEscaper = strings.NewReplacer("|", `\|`, "*", `\*`)
+
+// compatTable renders compatLayouts as the README's support table.
+func compatTable() string {
+	var b strings.Builder
+	b.WriteString("| layout | made with | `gen bump` |\n| --- | --- | --- |\n")
+	for _, l := range append(compatLayouts[:len(compatLayouts):len(compatLayouts)], gcAutoLayout) {
+		outcome := "works"
+		if l.Refused != "" {
+			outcome = "refused, naming `" + strings.ReplaceAll(l.Refused, "`", "'") + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", l.Name, markdownEscaper.Replace(l.Made), outcome)
+	}
+	return b.String()
+}
+
+// TestCompatREADME fails when the README's support table is not the one
+// compatLayouts generates; -update-readme rewrites it.
+func TestCompatREADME(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(compatTableStart) + `\n.*?` + regexp.QuoteMeta(compatTableEnd))
+	if !re.Match(data) {
+		t.Fatalf("README.md has no table between %q and %q", compatTableStart, compatTableEnd)
+	}
+	want := compatTableStart + "\n" + compatTable() + compatTableEnd
+	got := re.Find(data)
+	if string(got) == want {
+		return
+	}
+	if !*updateReadme {
+		t.Fatalf("README.md's support table differs from compatLayouts; run go test ./internal/cli -run TestCompatREADME -update-readme\n%s", diffLines(string(got), want))
+	}
+	out := re.ReplaceAllLiteral(data, []byte(want))
+	if err := os.WriteFile(readmePath, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCompatGCAuto bumps 50 times while git gc runs in a loop: each bump
+// lands or fails cleanly (one line, a lock or a moved ref), and the
+// repository ends consistent with every landed bump in it. gc repacks and
+// prunes the loose objects a bump is reading; the object store lists the
+// packs again on a miss, as git does.
+func TestCompatGCAuto(t *testing.T) {
+	remote := gittest.NewRemote(t, compatFiles())
+	c := &compatCase{remote: remote, home: remote.Home, dir: remote.Clone(t)}
+	c.git(t, "config", "gc.auto", "1")
+	c.git(t, "config", "gc.autoDetach", "false")
+	stop := make(chan struct{})
+	runs := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				runs <- n
+				return
+			default:
+			}
+			args := []string{"gc", "--quiet"}
+			if n%2 == 0 {
+				args = append(args, "--auto")
+			}
+			_, _ = c.gitErr(args...) // gc itself may lose a race with a bump's lock
+			n++
+		}
+	}()
+	landed, last := 0, "1.0.0"
+	for i := 1; i <= 50; i++ {
+		tag := fmt.Sprintf("1.0.%d", i)
+		code, _, stderr := gen(t, c.home, c.dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/app", "--tag", tag)
+		switch {
+		case code == 0:
+			landed++
+			last = tag
+		case code == 1 && strings.Count(stderr, "gen: ") == 1 &&
+			(strings.Contains(stderr, "lock") || strings.Contains(stderr, "moved")):
+			// failed cleanly; the next bump starts from the same state
+		default:
+			close(stop)
+			<-runs
+			t.Fatalf("bump %d: exit %d\n%s", i, code, stderr)
+		}
+	}
+	close(stop)
+	gcRuns := <-runs
+	t.Logf("%d of 50 bumps landed while git gc ran %d times", landed, gcRuns)
+	if gcRuns < 2 || landed < 25 {
+		t.Fatalf("%d bumps landed and gc ran %d times: the test did not exercise the race", landed, gcRuns)
+	}
+	if st := c.git(t, "status", "--porcelain"); st != "" {
+		t.Errorf("git status --porcelain:\n%s", st)
+	}
+	c.git(t, "fsck", "--strict", "--no-progress")
+	if tree, want := c.git(t, "write-tree"), c.git(t, "rev-parse", "HEAD^{tree}"); tree != want {
+		t.Errorf("git write-tree %s, HEAD^{tree} %s", tree, want)
+	}
+	if n := c.git(t, "rev-list", "--count", "HEAD"); n != fmt.Sprint(landed+1) {
+		t.Errorf("%s commits, want %d bumps on the seed commit", n, landed)
+	}
+	if blob := c.git(t, "cat-file", "blob", "HEAD:"+compatOverlay); !strings.Contains(blob, `newTag: "`+last+`"`) {
+		t.Errorf("HEAD's overlay is not the last landed bump %s:\n%s", last, blob)
+	}
 }

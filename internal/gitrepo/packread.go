@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -138,6 +139,20 @@ func (s *objectStore) relist() {
 	s.mu.Unlock()
 	for _, alt := range s.alternates {
 		alt.relist()
+	}
+}
+
+// SetEncodedObject writes o as a loose object into the repository's own
+// store (never an alternate's). A concurrent git gc (prune-packed)
+// removes empty objects/xx directories; when the rename into one fails
+// for that, the write is tried again, as git's finalize_object_file
+// does.
+func (s *objectStore) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	for attempt := 1; ; attempt++ {
+		h, err := s.Storage.SetEncodedObject(o)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
+			return h, err
+		}
 	}
 }
 
