@@ -10,8 +10,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-
-	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 )
 
 // CommitFileRequest is one file's new content to commit on the current
@@ -102,7 +100,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	res.Commit, res.Tree, err = WriteCommit(r.objects, parent, req.Path, blob, req.Meta)
+	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, blob, req.Meta)
 	if err != nil {
 		return res, err
 	}
@@ -246,16 +244,4 @@ func worktreePerm(m filemode.FileMode) fs.FileMode {
 		return 0o755
 	}
 	return 0o644
-}
-
-// writeFileAtomic replaces path atomically (atomicfile.Write: temp file,
-// rename, no fsync, like git's checkout; the commit's objects hold the
-// content) and returns its stat data for the index entry.
-func writeFileAtomic(path string, content []byte, perm fs.FileMode) (os.FileInfo, error) {
-	if err := atomicfile.Write(path, content, perm); err != nil {
-		return nil, err
-	}
-	// Stat after the rename: on Linux it changes the inode's ctime, which
-	// git compares.
-	return os.Lstat(path)
 }

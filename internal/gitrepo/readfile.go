@@ -33,9 +33,6 @@ func (r *Repo) ReadFile(rev, path string) ([]byte, error) {
 	return readBlob(r, e.Hash)
 }
 
-// FileAtHead is ReadFile("HEAD", path).
-func (r *Repo) FileAtHead(path string) ([]byte, error) { return r.ReadFile("HEAD", path) }
-
 func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 	var h plumbing.Hash
 	switch {

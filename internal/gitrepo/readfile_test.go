@@ -22,9 +22,6 @@ func TestReadFile(t *testing.T) {
 			t.Errorf("ReadFile(%q) = %q, %v; want %q", rev, got, err, want)
 		}
 	}
-	if got, err := r.FileAtHead(bumpPath); err != nil || string(got) != bumped {
-		t.Errorf("FileAtHead = %q, %v", got, err)
-	}
 	if _, err := r.ReadFile("HEAD", "nope.yaml"); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
