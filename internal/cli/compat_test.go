@@ -312,13 +312,7 @@ func TestCompat(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
-			if st := c.git(t, "status", "--porcelain"); st != "" {
-				t.Errorf("git status --porcelain:\n%s", st)
-			}
-			c.git(t, "fsck", "--strict", "--no-progress")
-			if tree, want := c.git(t, "write-tree"), c.git(t, "rev-parse", "HEAD^{tree}"); tree != want {
-				t.Errorf("git write-tree %s, HEAD^{tree} %s: the index is not the commit", tree, want)
-			}
+			assertConsistent(t, c)
 			if parent := c.git(t, "rev-parse", "HEAD~1"); parent != head {
 				t.Errorf("HEAD~1 = %s, want the old HEAD %s", parent, head)
 			}
@@ -332,6 +326,19 @@ func TestCompat(t *testing.T) {
 				l.Check(t, c)
 			}
 		})
+	}
+}
+
+// assertConsistent: a clean status, a strict fsck, and an index that is
+// HEAD's tree.
+func assertConsistent(t *testing.T, c *compatCase) {
+	t.Helper()
+	if st := c.git(t, "status", "--porcelain"); st != "" {
+		t.Errorf("git status --porcelain:\n%s", st)
+	}
+	c.git(t, "fsck", "--strict", "--no-progress")
+	if tree, want := c.git(t, "write-tree"), c.git(t, "rev-parse", "HEAD^{tree}"); tree != want {
+		t.Errorf("git write-tree %s, HEAD^{tree} %s: the index is not the commit", tree, want)
 	}
 }
 
@@ -509,13 +516,7 @@ func TestCompatGCAuto(t *testing.T) {
 	if gcRuns < 2 || landed < 25 {
 		t.Fatalf("%d bumps landed and gc ran %d times: the test did not exercise the race", landed, gcRuns)
 	}
-	if st := c.git(t, "status", "--porcelain"); st != "" {
-		t.Errorf("git status --porcelain:\n%s", st)
-	}
-	c.git(t, "fsck", "--strict", "--no-progress")
-	if tree, want := c.git(t, "write-tree"), c.git(t, "rev-parse", "HEAD^{tree}"); tree != want {
-		t.Errorf("git write-tree %s, HEAD^{tree} %s", tree, want)
-	}
+	assertConsistent(t, c)
 	if n := c.git(t, "rev-list", "--count", "HEAD"); n != fmt.Sprint(landed+1) {
 		t.Errorf("%s commits, want %d bumps on the seed commit", n, landed)
 	}

@@ -31,8 +31,10 @@ import (
 // one fan-out bucket of names, and the offset-to-hash direction (needed
 // for delta bases) is a sorted table of positions (4 bytes an object).
 //
-// Everything else — writes, iteration, alternates, version 1 indexes —
-// is go-git's, through the embedded Storage.
+// Reads look in the repository's own store, then in its alternates
+// (alternates.go), all with this reader. Writes (always to the own
+// store), iteration, version 1 indexes and packs over 2 GB are go-git's,
+// through the embedded Storage.
 type objectStore struct {
 	*filesystem.Storage // the repository's own store; nil for an alternate
 	objects             billy.Filesystem

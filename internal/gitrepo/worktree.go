@@ -64,36 +64,40 @@ func (r *Repo) openWorktreeDir(rel string, create bool) (dir *os.Root, name stri
 // lstatWorktree is os.Lstat of rel, refusing a symlink on the way or at
 // the end.
 func (r *Repo) lstatWorktree(rel string) (fs.FileInfo, error) {
-	dir, name, err := r.worktreeDir(rel)
+	dir, _, fi, err := r.worktreeFile(rel)
 	if err != nil {
 		return nil, err
 	}
-	defer dir.Close()
-	fi, err := dir.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%q is a symbolic link: %w", rel, ErrSymlinkInPath)
-	}
+	dir.Close()
 	return fi, nil
 }
 
-// readWorktree reads the regular file rel without following a link.
+// readWorktree reads the file rel without following a link.
 func (r *Repo) readWorktree(rel string) ([]byte, error) {
-	dir, name, err := r.worktreeDir(rel)
+	dir, name, _, err := r.worktreeFile(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer dir.Close()
-	fi, err := dir.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%q is a symbolic link: %w", rel, ErrSymlinkInPath)
-	}
 	return dir.ReadFile(name)
+}
+
+// worktreeFile is worktreeDir and the Lstat of the file in it, which must
+// not be a symlink. On error nothing is left open.
+func (r *Repo) worktreeFile(rel string) (dir *os.Root, name string, fi fs.FileInfo, err error) {
+	dir, name, err = r.worktreeDir(rel)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	fi, err = dir.Lstat(name)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		err = fmt.Errorf("%q is a symbolic link: %w", rel, ErrSymlinkInPath)
+	}
+	if err != nil {
+		dir.Close()
+		return nil, "", nil, err
+	}
+	return dir, name, fi, nil
 }
 
 // writeWorktree replaces rel atomically (a temporary file beside it,
