@@ -85,8 +85,10 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newProbeCmd(g),
 		newStatusCmd(g),
 		newWaitCmd(g),
+		newCanaryCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

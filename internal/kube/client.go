@@ -26,6 +26,7 @@ var (
 	Rollouts     = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "rollouts"}
 	ReplicaSets  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}
 	Events       = schema.GroupVersionResource{Version: "v1", Resource: "events"}
+	Ingresses    = schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}
 )
 
 // Config says how to reach the cluster, the way kubectl would. The

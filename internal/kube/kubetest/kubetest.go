@@ -34,6 +34,7 @@ func NewCluster(objs ...*unstructured.Unstructured) *Cluster {
 		kube.Rollouts:     "RolloutList",
 		kube.ReplicaSets:  "ReplicaSetList",
 		kube.Events:       "EventList",
+		kube.Ingresses:    "IngressList",
 	}
 	ro := make([]runtime.Object, len(objs))
 	for i, o := range objs {
