@@ -45,10 +45,10 @@ type bumpOptions struct {
 	refresh refreshOptions
 
 	// Set by gen promote and gen rollback, which commit through runBump.
-	kind            bump.Kind
-	from, reverts   string
-	trailers        []bump.Trailer
-	expect          *kustomize.Version
+	kind          bump.Kind
+	from, reverts string
+	trailers      []bump.Trailer
+	expect        *kustomize.Version
 }
 
 func newBumpCmd(g *globalOptions) *cobra.Command {
