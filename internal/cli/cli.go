@@ -144,6 +144,8 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newStatusCmd(g),
 		newWaitCmd(g),
 		newCanaryCmd(g),
+		newPromoteCmd(g),
+		newRollbackCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
