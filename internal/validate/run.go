@@ -36,6 +36,10 @@ type Request struct {
 	// of them has its path checked in this checkout; other repositories'
 	// paths are not. Empty: no path is checked.
 	RepoURLs []string
+	// ContextFiles are plain files read with Files, so links resolve to
+	// their objects, but not reported on: the siblings of a single file
+	// given on the command line.
+	ContextFiles []string
 	// Skipped are files the caller left out as not manifests, with the
 	// reason; they are counted in the Report.
 	Skipped []Skip
@@ -103,7 +107,7 @@ func (v *Validator) Run(ctx context.Context, req Request) (Report, error) {
 		}
 	}
 	if len(req.Files) > 0 {
-		u, fs := readFiles(req.FS, req.Root, req.Files)
+		u, fs := readFiles(req.FS, req.Root, append(append([]string(nil), req.Files...), req.ContextFiles...))
 		out = append(out, fs...)
 		out = append(out, v.checkUnit(u)...)
 		units = append(units, u)
@@ -119,9 +123,40 @@ func (v *Validator) Run(ctx context.Context, req Request) (Report, error) {
 	for _, u := range units {
 		out = append(out, checkArgoCD(u, projects, built, repos)...)
 	}
-	out = append(out, checkAcrossUnits(units)...)
+	out = append(out, checkAcrossUnits(deployed(req, units))...)
+	if len(req.ContextFiles) > 0 {
+		kept := out[:0]
+		for _, f := range out {
+			if !contains(req.ContextFiles, f.Location) {
+				kept = append(kept, f)
+			}
+		}
+		out = kept
+	}
 	Sort(out)
 	return Report{Findings: out, Skipped: req.Skipped}, nil
+}
+
+// deployed leaves out the overlays that other overlays of the run include
+// (a base checked beside its overlays): only what is applied can collide.
+func deployed(req Request, units []*unit) []*unit {
+	if len(req.Overlays) < 2 {
+		return units
+	}
+	in := NewInputs(req.FS, req.Root)
+	included := map[string]bool{}
+	for _, o := range req.Overlays {
+		for _, p := range in.Of(o)[1:] {
+			included[p] = true
+		}
+	}
+	var out []*unit
+	for _, u := range units {
+		if u.location == "" || !included[u.location] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 type overlayResult struct {
