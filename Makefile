@@ -7,7 +7,7 @@ BIN := bin/gen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/rolloutgen/rolloutgen/internal/cli.Version=$(VERSION)
 
-.PHONY: all build demo test unit lint check bench tools e2e
+.PHONY: all build demo test unit lint check bench tools e2e demo-images
 all: build
 
 build:
@@ -29,6 +29,12 @@ check: build
 	GEN=$(CURDIR)/$(BIN) bash hack/gitops-ci.sh
 
 test: lint unit check e2e
+
+# The demo app's images (v1..v4), built without Docker and pushed to
+# REGISTRY (host:port); prints each tag's digest. See README, "The demo app".
+demo-images:
+	@test -n "$(REGISTRY)" || { echo "make demo-images: set REGISTRY=host:port (e.g. 127.0.0.1:5000)"; exit 2; }
+	$(GO) run ./internal/demoimage/cmd/demoimages -registry $(REGISTRY) $(if $(REPOSITORY),-repository $(REPOSITORY)) $(if $(INSECURE),-insecure)
 
 bench: build
 	./hack/bench.sh

@@ -24,6 +24,9 @@ var (
 	ErrImage = errors.New("cannot tell which image to bump")
 	// ErrBuild: the edited overlay no longer builds; nothing was written.
 	ErrBuild = errors.New("the edited overlay does not build; nothing was written")
+	// ErrUnusedImage: the images: entry matches no container of the
+	// overlay's build, so pinning it would change nothing deployed.
+	ErrUnusedImage = errors.New("the image matches no container in the build; nothing was written (--allow-unused pins it anyway)")
 )
 
 // Signature is who made a commit, and when.
@@ -104,6 +107,8 @@ type Request struct {
 	Author, Committer Signature
 	// DryRun computes the diff and the commit and changes nothing.
 	DryRun bool
+	// AllowUnused pins an image no container of the build runs.
+	AllowUnused bool
 }
 
 // Result is what a bump did, for the text and JSON outputs.
@@ -199,7 +204,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
 	}
-	content, change, err := b.edit(b.FS, b.Root, file, old, image, req.Tag, req.Digest)
+	content, change, err := b.edit(b.FS, b.Root, file, old, image, req)
 	if err != nil {
 		return res, err
 	}
@@ -236,7 +241,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		return res, nil
 	}
 	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
-		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req.Tag, req.Digest)
+		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req)
 		if err != nil || change.IsZero() {
 			return nil, "", false, err
 		}
@@ -272,8 +277,8 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 
 // edit pins image in the kustomization file (content old) and checks that
 // the overlay still builds on fsys with the new content in place.
-func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image, tag, digest string) ([]byte, kustomize.Change, error) {
-	content, change, err := kustomize.SetImage(old, image, tag, digest)
+func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image string, req Request) ([]byte, kustomize.Change, error) {
+	content, change, err := kustomize.SetImage(old, image, req.Tag, req.Digest)
 	if err != nil {
 		return nil, change, fmt.Errorf("%s: %w", file, err)
 	}
@@ -283,8 +288,12 @@ func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, ima
 	change.File = file
 	abs := path.Join(root, file)
 	view := kustomize.WithFiles(fsys, map[string][]byte{abs: content})
-	if _, err := kustomize.BuildResMap(view, path.Dir(abs)); err != nil {
+	m, err := kustomize.BuildResMap(view, path.Dir(abs))
+	if err != nil {
 		return nil, kustomize.Change{}, fmt.Errorf("%w: %w", ErrBuild, err)
+	}
+	if img, _, err := kustomize.ReadImage(content, image); err == nil && !req.AllowUnused && !kustomize.UsesImage(m, img) {
+		return nil, kustomize.Change{}, fmt.Errorf("%s: %q: %w", file, image, ErrUnusedImage)
 	}
 	return content, change, nil
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
@@ -35,6 +34,7 @@ type bumpOptions struct {
 	maxAttempts    int
 	repoURL        string
 	dryRun         bool
+	allowUnused    bool
 	output         string
 	sshKey         string
 	sshKnownHosts  string
@@ -82,6 +82,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
+	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
@@ -149,81 +150,41 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	var w *bumpWork
 	if o.repoURL != "" {
-		return runRemoteBump(ctx, o)
-	}
-	if o.deps.SetGCPercent != nil && o.deps.Getenv("GOGC") == "" {
-		// A local bump keeps little live (the index is streamed), so its
-		// peak RSS is mostly heap grown between collections: on the
-		// 5,000-app bench repo GOGC 25 takes ~2 MiB (RssAnon 10.6-12.1 ->
-		// 7.3-8.9 MiB) off for a few ms. Not in remote mode, whose
-		// in-memory clone is a large live heap that would pay in time.
-		o.deps.SetGCPercent(bumpGCPercent)
-	}
-	var (
-		target bump.Target
-		repo   *gitrepo.Repo
-		cfg    *config.Config
-	)
-	if o.path != "" {
-		dir := o.globalOptions.path(o.path)
-		if repo, err = gitrepo.Open(dir); err != nil {
-			return fmt.Errorf("--path %s: %w", o.path, err)
-		}
-		rel, err := repoRel(repo.Root(), dir)
-		if err != nil {
-			return usagef("--path %s: %w", o.path, err)
-		}
-		target = bump.Target{Dir: rel, Image: o.image}
+		w, err = o.openClone(ctx)
 	} else {
-		c, root, err := o.loadConfig()
-		if err != nil {
-			return err
+		if o.deps.SetGCPercent != nil && o.deps.Getenv("GOGC") == "" {
+			// A local bump keeps little live (the index is streamed), so its
+			// peak RSS is mostly heap grown between collections: on the
+			// 5,000-app bench repo GOGC 25 takes ~2 MiB (RssAnon 10.6-12.1 ->
+			// 7.3-8.9 MiB) off for a few ms. Not in remote mode, whose
+			// in-memory clone is a large live heap that would pay in time.
+			o.deps.SetGCPercent(bumpGCPercent)
 		}
-		cfg = c
-		if target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
-			return err
-		}
-		if repo, err = gitrepo.Open(root); err != nil {
-			return err
-		}
-		sub, err := repoRel(repo.Root(), root)
-		if err != nil {
-			return usagef("%s: %w", o.configPath, err)
-		}
-		if sub != "." {
-			target.Dir = sub + "/" + target.Dir
-		}
+		w, err = o.openLocal()
 	}
-	branch, _, err := repo.Head()
-	if err != nil {
-		return err
-	}
-	req, err := o.request(target, repo)
-	if err != nil {
-		return err
-	}
-	b := bump.Bumper{
-		Repo: localRepo{repo},
-		FS:   filesys.MakeFsOnDisk(),
-		Root: repo.Root(),
-		Log:  o.deps.Stderr,
-
-		KeepsCommits: true,
-	}
-	if o.push && !o.dryRun {
-		p, err := o.localPusher(repo, branch)
-		if err != nil {
-			return err
-		}
-		defer p.ep.Close()
+	if w != nil {
+		defer w.close()
 		// Whatever goes wrong, no credential reaches the output.
-		defer func() { err = redacted(p.ep, err) }()
-		b.Pusher = p
+		defer func() { err = redacted(w.ep, err) }()
+	}
+	if err != nil {
+		return err
+	}
+	req, err := o.request(w.target, w.src.Repo())
+	if err != nil {
+		return err
+	}
+	src := bumpSource{src: w.src, maxAttempts: o.maxAttempts}
+	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
+	pushes := w.ep != nil && !o.dryRun
+	if pushes {
+		b.Pusher = src
 	}
 	res, err := b.Run(ctx, req)
 	if res.Branch == "" {
-		res.Branch = branch
+		res.Branch = w.src.Branch()
 	}
 	if err != nil {
 		return bumpErr(err)
@@ -231,9 +192,8 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err := o.print(res, req); err != nil {
 		return err
 	}
-	if o.push && !o.dryRun && res.Changed {
-		remoteURL, _ := repo.RemoteURL(o.remote)
-		o.refreshArgoCD(ctx, cfg, target.Dir, remoteURL)
+	if pushes && res.Changed {
+		o.refreshArgoCD(ctx, w.cfg, w.target.Dir, w.repoURL)
 	}
 	return nil
 }
@@ -268,6 +228,8 @@ func (o *bumpOptions) request(t bump.Target, repo *gitrepo.Repo) (bump.Request, 
 		Author:    bump.Signature{Name: author.Name, Email: author.Email, When: author.When},
 		Committer: bump.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
 		DryRun:    o.dryRun,
+
+		AllowUnused: o.allowUnused,
 	}, nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"io/fs"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
 	"github.com/rolloutgen/rolloutgen/internal/synth"
@@ -71,11 +71,11 @@ func BenchmarkRemoteBump(b *testing.B) {
 		tag := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
 
 		start := time.Now()
-		res, err := BumpRemote(context.Background(), RemoteBumpRequest{
+		res, err := bumpRemote(context.Background(), remoteBump{
 			Remote: ep, Branch: "main", Path: synth.OverlayPath("dev", genApp), Meta: meta,
-			Edit: func(_ context.Context, _ *object.Commit, old []byte) ([]byte, bool, error) {
+			Edit: func(_ context.Context, _ fs.FS, old []byte) ([]byte, string, bool, error) {
 				content, err := synth.SetTag(old, tag)
-				return content, err == nil, err
+				return content, "", err == nil, err
 			},
 		})
 		genTime += time.Since(start)

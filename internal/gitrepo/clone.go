@@ -12,20 +12,20 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
-// ShallowClone is remote mode's repository: depth 1, one branch, objects in
+// shallowClone is remote mode's repository: depth 1, one branch, objects in
 // memory, no worktree. A bump reads one file from Head's tree and writes a
 // handful of objects; a checkout would cost more than all the rest (every
 // blob inflated and, in memory, re-hashed by any status).
-type ShallowClone struct {
+type shallowClone struct {
 	Storer storage.Storer
 	// Branch is the cloned branch (the remote's default when none was asked).
 	Branch string
 	Head   *object.Commit
 }
 
-// CloneShallow clones branch ("" for the remote's default branch) of ep at
+// cloneShallow clones branch ("" for the remote's default branch) of ep at
 // depth 1 into memory without checking anything out.
-func CloneShallow(ctx context.Context, ep *Endpoint, branch string) (*ShallowClone, error) {
+func cloneShallow(ctx context.Context, ep *Endpoint, branch string) (*shallowClone, error) {
 	st := memory.NewStorage()
 	opts := &git.CloneOptions{
 		URL:          ep.URL,
@@ -53,21 +53,21 @@ func CloneShallow(ctx context.Context, ep *Endpoint, branch string) (*ShallowClo
 		return nil, ep.wrapErr("clone", fmt.Errorf("read HEAD: %w", err))
 	}
 	if !head.Name().IsBranch() {
-		return nil, ep.wrapErr("clone", fmt.Errorf("remote HEAD is not a branch (%s); pass --branch", head.Name()))
+		return nil, ep.wrapErr("clone", fmt.Errorf("HEAD is %s: %w", head.Name(), ErrRemoteHeadNotBranch))
 	}
 	c, err := object.GetCommit(st, head.Hash())
 	if err != nil {
 		return nil, ep.wrapErr("clone", fmt.Errorf("read head commit: %w", err))
 	}
-	return &ShallowClone{Storer: st, Branch: head.Name().Short(), Head: c}, nil
+	return &shallowClone{Storer: st, Branch: head.Name().Short(), Head: c}, nil
 }
 
 // ErrFileNotFound: the path is not a file in the commit's tree.
 var ErrFileNotFound = errors.New("file not found in commit")
 
-// ReadFileAt returns the content of path (slash-separated, repo-relative)
+// readFileAt returns the content of path (slash-separated, repo-relative)
 // in commit's tree, reading only the trees on the path and the blob.
-func ReadFileAt(c *object.Commit, path string) ([]byte, error) {
+func readFileAt(c *object.Commit, path string) ([]byte, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, c.Hash, err)

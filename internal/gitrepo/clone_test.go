@@ -20,7 +20,7 @@ func TestCloneShallow(t *testing.T) {
 	r.Git(t, "tag", "v1", "main~1")
 	ep := mustEndpoint(t, r.FileURL(), AuthOptions{})
 
-	c, err := CloneShallow(context.Background(), ep, "")
+	c, err := cloneShallow(context.Background(), ep, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,17 +44,17 @@ func TestCloneShallow(t *testing.T) {
 		}
 		return nil
 	})
-	got, err := ReadFileAt(c.Head, "README.md")
+	got, err := readFileAt(c.Head, "README.md")
 	if err != nil || string(got) != "two\n" {
 		t.Errorf("ReadFileAt = %q, %v", got, err)
 	}
-	if _, err := ReadFileAt(c.Head, "overlays/nope/kustomization.yaml"); !errors.Is(err, ErrFileNotFound) {
+	if _, err := readFileAt(c.Head, "overlays/nope/kustomization.yaml"); !errors.Is(err, ErrFileNotFound) {
 		t.Errorf("missing file: err = %v, want ErrFileNotFound", err)
 	}
-	if _, err := CloneShallow(context.Background(), ep, "no-such-branch"); err == nil {
+	if _, err := cloneShallow(context.Background(), ep, "no-such-branch"); err == nil {
 		t.Error("clone of a missing branch succeeded")
 	}
-	other, err := CloneShallow(context.Background(), ep, "other")
+	other, err := cloneShallow(context.Background(), ep, "other")
 	if err != nil || other.Branch != "other" {
 		t.Fatalf("clone other = %+v, %v", other, err)
 	}

@@ -97,7 +97,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	res.Commit, res.Tree, err = WriteCommit(r.objects, parent, req.Path, req.Content, req.Meta)
+	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, req.Content, req.Meta)
 	if err != nil {
 		return res, err
 	}

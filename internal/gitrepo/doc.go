@@ -4,10 +4,12 @@
 // ref), and commits one file's new content the way the git CLI would —
 // blob, only the trees on that path, commit object, index entry, branch ref
 // under git's lock protocol, reflog — without scanning the worktree, so the
-// cost of a bump does not grow with the size of the repository. It pushes
-// with bounded retries on non-fast-forward, clones shallow for remote mode,
-// resolves credentials and redacts them, and lists the files changed since
-// a revision (gen validate --since).
+// cost of a bump does not grow with the size of the repository. A Source
+// (a checkout, or a depth-1 clone for remote mode) is the one commit and
+// push path commands use: it pushes with bounded retries on
+// non-fast-forward, re-applying the edit on the remote's new head, and keeps
+// a checkout in step with what landed. It resolves credentials and redacts
+// them, and lists the files changed since a revision (gen validate --since).
 //
 // It knows nothing of kustomize: callers hand it a path and bytes.
 package gitrepo

@@ -31,3 +31,12 @@ var (
 	// nothing to commit.
 	ErrNoChange = errors.New("content is unchanged; nothing to commit")
 )
+
+// Outcomes of the remote side.
+var (
+	// ErrNoRemote: the repository's config has no url for the remote.
+	ErrNoRemote = errors.New("no such remote")
+	// ErrRemoteHeadNotBranch: the remote's HEAD names no branch, so there
+	// is no default branch to clone; the caller must name one.
+	ErrRemoteHeadNotBranch = errors.New("the remote's HEAD is not a branch; name the branch")
+)

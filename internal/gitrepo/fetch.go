@@ -12,7 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/storage"
 )
 
-// FetchBranch fetches branch from the remote into s, updates the
+// fetchBranch fetches branch from the remote into s, updates the
 // remote-tracking ref refs/remotes/<remoteName>/<branch> (as git fetch
 // does) and returns the fetched head commit. A shallow storer stays shallow:
 // the fetch asks for depth 1, so a retry in remote mode costs the changed
@@ -20,7 +20,7 @@ import (
 //
 // The remote is built from ep rather than read from the repository's
 // config so that the URL go-git sees is the credential-free one.
-func FetchBranch(ctx context.Context, s storage.Storer, ep *Endpoint, remoteName, branch string) (*object.Commit, error) {
+func fetchBranch(ctx context.Context, s storage.Storer, ep *Endpoint, remoteName, branch string) (*object.Commit, error) {
 	tracking := plumbing.NewRemoteReferenceName(remoteName, branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", plumbing.NewBranchReferenceName(branch), tracking))
 	shallow, err := s.Shallow()

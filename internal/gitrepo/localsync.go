@@ -20,76 +20,14 @@ import (
 // worktree are as they were before the push. `git pull --rebase` finishes.
 var ErrLocalNotSynced = errors.New("pushed, but the local branch was left behind; run git pull --rebase")
 
-// Storer is the repository's object and ref store, for Push and
-// FetchBranch in local mode.
-func (r *Repo) Storer() storage.Storer { return r.objects }
-
 // RemoteURL is remote.<name>.url from the repository's config, as written
 // (it may hold credentials: pass it to ResolveEndpoint, never print it).
 func (r *Repo) RemoteURL(name string) (string, error) {
 	u := configValue(r.config, "remote", name, "url")
 	if u == "" {
-		return "", fmt.Errorf("remote %q: no url in the repository's config; pass --repo-url or add the remote", name)
+		return "", fmt.Errorf("remote %q: no url in the repository's config: %w", name, ErrNoRemote)
 	}
 	return u, nil
-}
-
-// LocalPushRequest pushes the bump CommitFile just made on the current
-// branch and keeps the checkout consistent with what landed.
-type LocalPushRequest struct {
-	Remote     *Endpoint
-	RemoteName string // "origin"; names refs/remotes/<RemoteName>/<Branch>
-	Branch     string // remote branch ("" for the current branch's name)
-	Path       string
-	Meta       CommitMeta
-	Edit       EditFunc
-	Retry
-}
-
-// PushLocal pushes HEAD's branch. If the remote moved on, the bump (HEAD,
-// one commit on top of what the remote had) is re-applied on the new
-// remote head and pushed; the local branch is then moved to the commit
-// that landed, the changed paths' worktree files and index entries with
-// it, as `git pull --rebase` would leave them. Unpushed commits of the
-// user's below HEAD are never rewritten: with any, a moved remote is a
-// final non-fast-forward.
-func (r *Repo) PushLocal(ctx context.Context, req LocalPushRequest) (PushResult, error) {
-	branch, head, err := r.Head()
-	if err != nil {
-		return PushResult{}, err
-	}
-	if req.RemoteName == "" {
-		req.RemoteName = "origin"
-	}
-	if req.Branch == "" {
-		req.Branch = branch
-	}
-	pr := PushRequest{Storer: r.objects, Remote: req.Remote, RemoteName: req.RemoteName, Branch: req.Branch, Commit: head, Retry: req.Retry}
-	c, err := object.GetCommit(r.objects, head)
-	if err != nil {
-		return PushResult{}, fmt.Errorf("read HEAD commit %s: %w", head, err)
-	}
-	tracking, found, err := r.readRef(plumbing.NewRemoteReferenceName(req.RemoteName, req.Branch).String())
-	if err != nil {
-		return PushResult{}, err
-	}
-	// Re-applying is only right when HEAD is the bump alone on top of
-	// what we last saw of the remote.
-	if found && len(c.ParentHashes) == 1 && c.ParentHashes[0] == tracking && req.Edit != nil {
-		pr.Reapply = ReapplyEdit(r.objects, req.Path, req.Meta, req.Edit)
-	}
-	res, err := Push(ctx, pr)
-	if err != nil || res.Commit == head {
-		return res, err
-	}
-	msg := fmt.Sprintf("gen bump: pushed as %s (re-applied on the remote head)", res.Commit)
-	if !res.Pushed {
-		msg = fmt.Sprintf("gen bump: remote %s already had the change", res.Commit)
-	}
-	if err := r.SyncTo(ctx, head, res.Commit, req.Meta.Committer, msg); err != nil {
-		return res, fmt.Errorf("push %s %s: %s is on the remote: %w", req.Remote, req.Branch, res.Commit, err)
-	}
-	return res, nil
 }
 
 // syncChange is one path that differs between the branch's commit and
@@ -100,7 +38,7 @@ type syncChange struct {
 	inFrom, inTo bool
 }
 
-// SyncTo moves the current branch from commit from to commit to and brings
+// syncTo moves the current branch from commit from to commit to and brings
 // the index and worktree along for exactly the paths whose content differs
 // between the two trees — not a checkout of the whole tree. It refuses
 // (ErrLocalNotSynced, nothing changed) when any of those paths is dirty in
@@ -108,7 +46,7 @@ type syncChange struct {
 // submodule. Locks and order are CommitFile's: index.lock, then the branch
 // and HEAD locks with the branch checked against from; worktree files by
 // rename; the index by rename; the branch last, with a reflog entry.
-func (r *Repo) SyncTo(ctx context.Context, from, to plumbing.Hash, who object.Signature, reflogMsg string) error {
+func (r *Repo) syncTo(ctx context.Context, from, to plumbing.Hash, who object.Signature, reflogMsg string) error {
 	branch, cur, err := r.Head()
 	if err != nil {
 		return err

@@ -182,7 +182,7 @@ func pushBumpV2(t *testing.T, repo *Repo, meta CommitMeta, sl *sleeps) (PushResu
 	if err != nil {
 		t.Fatal(err)
 	}
-	return repo.PushLocal(context.Background(), LocalPushRequest{
+	return pushLocal(context.Background(), repo, localPush{
 		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(sl),
 	})
 }

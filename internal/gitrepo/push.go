@@ -23,13 +23,13 @@ func IsNonFastForward(err error) bool { return errors.Is(err, ErrNonFastForward)
 // DefaultMaxAttempts bounds the push attempts (--max-attempts).
 const DefaultMaxAttempts = 20
 
-// ReapplyFunc re-applies the caller's edit on top of parent (the new remote
+// reapplyFunc re-applies the caller's edit on top of parent (the new remote
 // head) and commits it, typically by re-running the kustomization edit and
 // build and calling WriteCommit into the same storer. changed=false means
 // parent already holds the result (the remote has the tag): the push then
 // succeeds without a new commit. An error (the file or entry is gone, the
 // overlay no longer builds) ends the push at once, without a retry.
-type ReapplyFunc func(ctx context.Context, parent *object.Commit) (newCommit plumbing.Hash, changed bool, err error)
+type reapplyFunc func(ctx context.Context, parent *object.Commit) (newCommit plumbing.Hash, changed bool, err error)
 
 // Backoff is the wait between attempts: Base × Factor^(n-1), capped at Max,
 // with "equal jitter" (a random point in the upper half) so that racing
@@ -39,7 +39,7 @@ type Backoff struct {
 	Factor    float64
 }
 
-// DefaultBackoff is the backoff used when PushRequest.Backoff is zero. It
+// DefaultBackoff is the backoff used when pushRequest.Backoff is zero. It
 // starts short because a remote that moved on is usually free again within
 // one round trip; the cap keeps 20 attempts under two minutes.
 func DefaultBackoff() Backoff {
@@ -59,8 +59,8 @@ func (b Backoff) Delay(attempt int, r float64) time.Duration {
 	return time.Duration(d/2 + r*d/2)
 }
 
-// PushRequest is one push of Commit to Branch on a remote.
-type PushRequest struct {
+// pushRequest is one push of Commit to Branch on a remote.
+type pushRequest struct {
 	// Storer holds Commit and its history (a repository on disk or the
 	// in-memory shallow clone); fetched objects are written to it.
 	Storer storage.Storer
@@ -75,12 +75,12 @@ type PushRequest struct {
 	Commit plumbing.Hash
 	// Reapply rebuilds the edit on a newer remote head; nil makes a
 	// non-fast-forward final.
-	Reapply ReapplyFunc
+	Reapply reapplyFunc
 
 	Retry
 }
 
-// Retry is how Push waits and how often it tries; zero fields take defaults.
+// Retry is how a push waits and how often it tries; zero fields take defaults.
 type Retry struct {
 	// MaxAttempts bounds the pushes tried (0: DefaultMaxAttempts).
 	MaxAttempts int
@@ -109,11 +109,11 @@ type PushResult struct {
 	// Reapplied is true when Commit is not the request's commit but one
 	// made by Reapply on a newer remote head (or, with Pushed false, the
 	// remote head that already had the change); a local checkout must then
-	// be brought to it, which Repo.PushLocal does with Repo.SyncTo.
+	// be brought to it, which Source.Push does with Repo.syncTo.
 	Reapplied bool
 }
 
-func (r *PushRequest) defaults() error {
+func (r *pushRequest) defaults() error {
 	if r.Storer == nil || r.Remote == nil || r.Branch == "" || r.Commit.IsZero() {
 		return errors.New("push: Storer, Remote, Branch and Commit are required")
 	}
@@ -149,12 +149,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Push pushes req.Commit to req.Branch. When the remote moved on it sleeps
+// push pushes req.Commit to req.Branch. When the remote moved on it sleeps
 // (jittered backoff), fetches the new head, re-applies the edit there and
 // tries again, at most MaxAttempts pushes. Only a non-fast-forward is
 // retried: an auth, network or server error, and any Reapply error, end the
 // push at once. Errors name the remote (credentials scrubbed) and branch.
-func Push(ctx context.Context, req PushRequest) (PushResult, error) {
+func push(ctx context.Context, req pushRequest) (PushResult, error) {
 	if err := req.defaults(); err != nil {
 		return PushResult{}, err
 	}
@@ -177,14 +177,14 @@ func Push(ctx context.Context, req PushRequest) (PushResult, error) {
 		}
 		if res.Attempts >= req.MaxAttempts {
 			return res, req.Remote.wrapErr("push "+req.Branch+" to",
-				fmt.Errorf("gave up after %d attempts (--max-attempts): %w", res.Attempts, err))
+				fmt.Errorf("gave up after %d attempts: %w", res.Attempts, err))
 		}
 		delay := req.Backoff.Delay(res.Attempts, req.Rand())
 		req.Logf("%s %s moved on; retrying in %s (attempt %d of %d)", req.Remote, req.Branch, delay.Round(time.Millisecond), res.Attempts, req.MaxAttempts)
 		if err := req.Sleep(ctx, delay); err != nil {
 			return res, req.Remote.wrapErr("push "+req.Branch+" to", err)
 		}
-		head, err := FetchBranch(ctx, req.Storer, req.Remote, req.RemoteName, req.Branch)
+		head, err := fetchBranch(ctx, req.Storer, req.Remote, req.RemoteName, req.Branch)
 		if err != nil {
 			return res, err
 		}

@@ -19,7 +19,7 @@ func TestPushFileFastForward(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	repo, c := localCommit(t, r.Clone(t), app1, "v2")
 	var sl sleeps
-	res, err := Push(context.Background(), PushRequest{
+	res, err := push(context.Background(), pushRequest{
 		Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}),
 		Branch: "main", Commit: c, Retry: noSleep(&sl),
 	})
@@ -47,11 +47,11 @@ func TestPushAlreadyThere(t *testing.T) {
 	dir := r.Clone(t)
 	repo, c := localCommit(t, dir, app1, "v2")
 	ep := mustEndpoint(t, r.FileURL(), AuthOptions{})
-	req := PushRequest{Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c}
-	if _, err := Push(context.Background(), req); err != nil {
+	req := pushRequest{Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c}
+	if _, err := push(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Push(context.Background(), req)
+	res, err := push(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +98,8 @@ func TestPushNonFastForward(t *testing.T) {
 			}
 			var sl sleeps
 			reapplied := 0
-			reapply := ReapplyEdit(repo.Storer, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
-			res, err := Push(context.Background(), PushRequest{
+			reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
+			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}),
 				Branch: "main", Commit: c, Retry: noSleep(&sl),
 				Reapply: func(ctx context.Context, parent *object.Commit) (plumbing.Hash, bool, error) {
@@ -153,11 +153,11 @@ func TestPushRetriesAreBounded(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	repo, c := localCommit(t, r.Clone(t), app1, "v2")
 	var sl sleeps
-	reapply := ReapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("v2"))
+	reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("v2"))
 	n := 0
 	// Every re-apply is overtaken by another push before it is sent.
 	r.Commit(t, "race 0", map[string]string{"README.md": "race 0\n"})
-	res, err := Push(context.Background(), PushRequest{
+	res, err := push(context.Background(), pushRequest{
 		Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}),
 		Branch: "main", Commit: c,
 		Retry: Retry{MaxAttempts: 4, Sleep: sl.sleep, Rand: func() float64 { return 0 },
@@ -194,7 +194,7 @@ func TestPushWithoutReapplyIsFinal(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	repo, c := localCommit(t, r.Clone(t), app1, "v2")
 	r.Commit(t, "other", map[string]string{"README.md": "x\n"})
-	res, err := Push(context.Background(), PushRequest{
+	res, err := push(context.Background(), pushRequest{
 		Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}), Branch: "main", Commit: c,
 	})
 	if !IsNonFastForward(err) || res.Attempts != 1 {

@@ -12,7 +12,7 @@ import (
 )
 
 // TestPushRace: 16 pushers from separate clones bump one bare remote at
-// once, half in remote mode and half from on-disk clones (PushLocal), over
+// once, half in remote mode and half from on-disk clones (a checkout Source), over
 // file://, smart HTTP and SSH in turn. Ten bump distinct overlays, six fight over one.
 // Every distinct bump must land, each request as its own commit, history
 // must stay linear, and the contended overlay must end on a tag that was
@@ -85,12 +85,12 @@ func TestPushRace(t *testing.T) {
 			meta := raceMeta(j.path, j.tag)
 			<-start
 			if j.local != nil {
-				results[i], errs[i] = j.local.PushLocal(context.Background(), LocalPushRequest{
+				results[i], errs[i] = pushLocal(context.Background(), j.local, localPush{
 					Remote: ep, Path: j.path, Meta: meta, Edit: tagEdit(j.tag), Retry: retry,
 				})
 				return
 			}
-			rb, err := BumpRemote(context.Background(), RemoteBumpRequest{Remote: ep, Branch: "main", Path: j.path, Meta: meta, Edit: tagEdit(j.tag), Retry: retry})
+			rb, err := bumpRemote(context.Background(), remoteBump{Remote: ep, Branch: "main", Path: j.path, Meta: meta, Edit: tagEdit(j.tag), Retry: retry})
 			results[i], errs[i] = rb.Push, err
 		}()
 	}

@@ -110,16 +110,16 @@ func TestTokenNeverShown(t *testing.T) {
 			repo, c := localCommit(t, r.Clone(t), app1, "tok-"+tc.name)
 			r.Commit(t, "move on", map[string]string{"README.md": tc.name})
 			var sl sleeps
-			res, err := Push(context.Background(), PushRequest{
+			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c,
 				Retry:   Retry{Sleep: sl.sleep, Logf: logf},
-				Reapply: ReapplyEdit(repo.Storer, app1, testCommitMeta("b"), tagEdit("tok-"+tc.name)),
+				Reapply: reapplyEdit(repo.Storer, app1, testCommitMeta("b"), tagEdit("tok-"+tc.name)),
 			})
 			shown = append(shown, fmt.Sprintf("%+v", res))
 			if err != nil {
 				shown = append(shown, err.Error(), fmt.Sprintf("%+v", err))
 			}
-			rb, err := BumpRemote(context.Background(), RemoteBumpRequest{
+			rb, err := bumpRemote(context.Background(), remoteBump{
 				Remote: ep, Path: app1, Edit: tagEdit("tok2-" + tc.name), Retry: Retry{Logf: logf},
 			})
 			shown = append(shown, fmt.Sprintf("%+v", rb.Push))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -32,14 +33,78 @@ var errEntryGone = errors.New("tag entry gone")
 // tagEdit is a stand-in for the kustomization edit: it sets the file's
 // "tag:" line, reporting no change when it already holds tag, and fails when
 // the line is gone (as the real edit fails when the images: entry is).
-func tagEdit(tag string) EditFunc {
-	return func(_ context.Context, _ *object.Commit, old []byte) ([]byte, bool, error) {
+func tagEdit(tag string) Redo {
+	return func(_ context.Context, _ fs.FS, old []byte) ([]byte, string, bool, error) {
 		if !strings.HasPrefix(string(old), "tag: ") {
-			return nil, false, errEntryGone
+			return nil, "", false, errEntryGone
 		}
 		want := "tag: " + tag + "\n"
-		return []byte(want), string(old) != want, nil
+		return []byte(want), "", string(old) != want, nil
 	}
+}
+
+// remoteBump is gen bump --repo-url on one file, with an Edit standing in
+// for the kustomization edit.
+type remoteBump struct {
+	Remote       *Endpoint
+	Branch, Path string
+	Meta         CommitMeta
+	Edit         Redo
+	Retry
+}
+
+type remoteBumpResult struct {
+	Changed bool
+	Branch  string
+	Push    PushResult
+}
+
+// bumpRemote makes the calls bump.Bumper makes on a Source in remote
+// mode: clone, read the file, edit, CommitFile, Push.
+func bumpRemote(ctx context.Context, req remoteBump) (remoteBumpResult, error) {
+	src, err := CloneSource(ctx, PushTarget{Remote: req.Remote, Branch: req.Branch, Retry: req.Retry})
+	if err != nil {
+		return remoteBumpResult{}, err
+	}
+	res := remoteBumpResult{Branch: src.Branch()}
+	tree, err := src.Files()
+	if err != nil {
+		return res, err
+	}
+	old, err := fs.ReadFile(tree, req.Path)
+	if err != nil {
+		return res, err
+	}
+	content, _, changed, err := req.Edit(ctx, tree, old)
+	if err != nil || !changed {
+		return res, err
+	}
+	if _, err := src.CommitFile(ctx, req.Path, content, req.Meta); err != nil {
+		return res, err
+	}
+	res.Changed = true
+	res.Push, err = src.Push(ctx, PushFile{Committed: true, Path: req.Path, Meta: req.Meta, Redo: req.Edit})
+	if err == nil && !res.Push.Pushed && res.Push.Reapplied {
+		res.Changed = false
+	}
+	return res, err
+}
+
+// localPush is gen bump --push's push, after repo.CommitFile made the bump.
+type localPush struct {
+	Remote *Endpoint
+	Path   string
+	Meta   CommitMeta
+	Edit   Redo
+	Retry
+}
+
+func pushLocal(ctx context.Context, repo *Repo, req localPush) (PushResult, error) {
+	src, err := OpenSource(repo, PushTarget{Remote: req.Remote, Retry: req.Retry})
+	if err != nil {
+		return PushResult{}, err
+	}
+	return src.Push(ctx, PushFile{Committed: true, Path: req.Path, Meta: req.Meta, Redo: req.Edit})
 }
 
 func testCommitMeta(msg string) CommitMeta {
@@ -88,7 +153,7 @@ func localCommit(t *testing.T, dir, path, tag string) (*git.Repository, plumbing
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := WriteCommit(repo.Storer, parent, path, []byte("tag: "+tag+"\n"), testCommitMeta("bump "+path+" to "+tag))
+	c, _, err := writeCommit(repo.Storer, parent, path, []byte("tag: "+tag+"\n"), testCommitMeta("bump "+path+" to "+tag))
 	if err != nil {
 		t.Fatal(err)
 	}

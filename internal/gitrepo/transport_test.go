@@ -65,9 +65,9 @@ func TestPushOverEachTransport(t *testing.T) {
 			r.Commit(t, "other "+tc.name, map[string]string{"README.md": tc.name + "\n"})
 			commits++
 			var sl sleeps
-			res, err := Push(context.Background(), PushRequest{
+			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c, Retry: noSleep(&sl),
-				Reapply: ReapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("local-"+tc.name)),
+				Reapply: reapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("local-"+tc.name)),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +81,7 @@ func TestPushOverEachTransport(t *testing.T) {
 			}
 
 			// Remote mode.
-			rb, err := BumpRemote(context.Background(), RemoteBumpRequest{
+			rb, err := bumpRemote(context.Background(), remoteBump{
 				Remote: ep, Path: "overlays/dev/app2/kustomization.yaml",
 				Meta: testCommitMeta("bump app2"), Edit: tagEdit("remote-" + tc.name), Retry: noSleep(&sl),
 			})
@@ -96,7 +96,7 @@ func TestPushOverEachTransport(t *testing.T) {
 				t.Errorf("remote app2 = %q", got)
 			}
 			// Same again: nothing to do, nothing pushed.
-			rb, err = BumpRemote(context.Background(), RemoteBumpRequest{
+			rb, err = bumpRemote(context.Background(), remoteBump{
 				Remote: ep, Branch: "main", Path: "overlays/dev/app2/kustomization.yaml",
 				Meta: testCommitMeta("bump app2"), Edit: tagEdit("remote-" + tc.name),
 			})
@@ -133,11 +133,11 @@ func TestWrongCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := mustEndpoint(t, tt.url, tt.opts)
 			repo, c := localCommit(t, r.Clone(t), app1, "v2")
-			_, err := Push(context.Background(), PushRequest{Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c})
+			_, err := push(context.Background(), pushRequest{Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c})
 			if !errors.Is(err, ErrAuth) {
 				t.Fatalf("push err = %v, want ErrAuth", err)
 			}
-			_, cerr := BumpRemote(context.Background(), RemoteBumpRequest{Remote: ep, Path: app1, Edit: tagEdit("v2")})
+			_, cerr := bumpRemote(context.Background(), remoteBump{Remote: ep, Path: app1, Edit: tagEdit("v2")})
 			if !errors.Is(cerr, ErrAuth) {
 				t.Fatalf("clone err = %v, want ErrAuth", cerr)
 			}
@@ -164,7 +164,7 @@ func TestSSHHostKeyChecked(t *testing.T) {
 	impostor := gittest.NewSSHServer(t, r, key.Public)
 	// Trust the impostor's key for the real server's address: a mismatch.
 	ep := mustEndpoint(t, srv.URL(r.Name), AuthOptions{SSHKeyFile: key.File, KnownHostsFile: impostor.KnownHosts})
-	_, err := CloneShallow(context.Background(), ep, "main")
+	_, err := cloneShallow(context.Background(), ep, "main")
 	if err == nil || !strings.Contains(err.Error(), "knownhosts") && !strings.Contains(err.Error(), "host key") {
 		t.Fatalf("clone with an unknown host key: err = %v, want a host key error", err)
 	}

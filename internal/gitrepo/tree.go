@@ -18,7 +18,7 @@ type CommitMeta struct {
 	Author, Committer object.Signature
 }
 
-// WriteCommit writes the blob for content at path (slash-separated,
+// writeCommit writes the blob for content at path (slash-separated,
 // repo-relative), rebuilds only the trees on that path from parent's tree,
 // writes the commit object with parent as its only parent, and returns the
 // new commit and tree hashes. Nothing else is read or written.
@@ -28,7 +28,7 @@ type CommitMeta struct {
 // (regular or executable); a new one is added as a regular file, with any
 // missing directories. A nil parent makes a root commit from an empty tree.
 // A message without a trailing newline gets one, as git commit does.
-func WriteCommit(s storer.EncodedObjectStorer, parent *object.Commit, path string, content []byte, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
+func writeCommit(s storer.EncodedObjectStorer, parent *object.Commit, path string, content []byte, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
 	parts, err := splitRepoPath(path)
 	if err != nil {
 		return plumbing.ZeroHash, plumbing.ZeroHash, err

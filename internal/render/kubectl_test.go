@@ -80,7 +80,7 @@ func TestDemoMatchesSeed(t *testing.T) {
 				"spec.template.spec.securityContext.runAsNonRoot":                                               "true",
 				"spec.template.spec.containers.[name=rollouts-demo].securityContext.readOnlyRootFilesystem":     "true",
 				"spec.template.spec.containers.[name=rollouts-demo].securityContext.capabilities.drop.[=ALL]":   "ALL",
-				"spec.template.spec.containers.[name=rollouts-demo].readinessProbe.httpGet.path":                "/api/check",
+				"spec.template.spec.containers.[name=rollouts-demo].readinessProbe.httpGet.path":                "/healthz",
 				"spec.template.spec.containers.[name=rollouts-demo].resources.limits.memory":                    "128Mi",
 			},
 			"Service/rollouts-demo-stable": {"spec.type": "ClusterIP", "spec.ports.[name=http].port": "9999", "spec.ports.[name=http].targetPort": "8080", "spec.selector.app": "argocd-demo"},

@@ -16,13 +16,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"time"
-
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/synth"
@@ -66,13 +65,32 @@ func runBumpOne(url, file, tag string) error {
 		return err
 	}
 	defer ep.Close()
-	sig := object.Signature{Name: "Bench", Email: "bench@example.com", When: time.Now()}
-	_, err = gitrepo.BumpRemote(context.Background(), gitrepo.RemoteBumpRequest{
-		Remote: ep, Branch: "main", Path: file,
-		Meta: gitrepo.CommitMeta{Message: "bump " + file + " to " + tag, Author: sig, Committer: sig},
-		Edit: func(_ context.Context, _ *object.Commit, old []byte) ([]byte, bool, error) {
+	sig := gitrepo.Signature{Name: "Bench", Email: "bench@example.com", When: time.Now()}
+	meta := gitrepo.CommitMeta{Message: "bump " + file + " to " + tag, Author: sig, Committer: sig}
+	ctx := context.Background()
+	src, err := gitrepo.CloneSource(ctx, gitrepo.PushTarget{Remote: ep, Branch: "main"})
+	if err != nil {
+		return err
+	}
+	tree, err := src.Files()
+	if err != nil {
+		return err
+	}
+	old, err := fs.ReadFile(tree, file)
+	if err != nil {
+		return err
+	}
+	content, err := synth.SetTag(old, tag)
+	if err != nil {
+		return err
+	}
+	if _, err := src.CommitFile(ctx, file, content, meta); err != nil {
+		return err
+	}
+	_, err = src.Push(ctx, gitrepo.PushFile{Committed: true, Path: file, Meta: meta,
+		Redo: func(_ context.Context, _ fs.FS, old []byte) ([]byte, string, bool, error) {
 			content, err := synth.SetTag(old, tag)
-			return content, err == nil, err
+			return content, "", err == nil, err
 		},
 	})
 	return err

@@ -1,0 +1,255 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
+)
+
+// Signature is who made a commit, and when (go-git's type, named here so
+// callers need not import go-git).
+type Signature = object.Signature
+
+// Source is the repository a command reads and commits into, and the one
+// place its commits are pushed from: a checkout on disk (OpenSource) or a
+// depth-1 clone without a worktree (CloneSource). Both commit through
+// CommitFile and publish through Push; only what a checkout adds (the
+// clean check, keeping the checkout in step with what landed) differs.
+type Source struct {
+	// repo is the checkout (nil for a clone).
+	repo *Repo
+	// store holds the objects (and, for a clone, its refs).
+	store storage.Storer
+	// branch is the local branch commits land on; head its commit when
+	// the source was opened (or after the clone's last commit).
+	branch string
+	head   *object.Commit
+	push   PushTarget
+}
+
+// PushTarget is where a Source pushes.
+type PushTarget struct {
+	// Remote is the endpoint; nil: the source does not push.
+	Remote *Endpoint
+	// RemoteName names refs/remotes/<RemoteName>/<Branch> ("origin").
+	RemoteName string
+	// Branch is the remote branch; "" is the local branch's name (for a
+	// clone, the remote's default branch).
+	Branch string
+	Retry
+}
+
+// Commit is a commit a Source made.
+type Commit struct {
+	Hash   plumbing.Hash
+	Branch string
+}
+
+// OpenSource is r's checkout as a Source, committing on the branch HEAD
+// names and pushing to push.Remote (if set).
+func OpenSource(r *Repo, push PushTarget) (*Source, error) {
+	branch, head, err := r.Head()
+	if err != nil {
+		return nil, err
+	}
+	c, err := object.GetCommit(r.objects, head)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s of branch %q: %w", head, branch, err)
+	}
+	s := &Source{repo: r, store: r.objects, branch: branch, head: c, push: push}
+	if s.push.Branch == "" {
+		s.push.Branch = branch
+	}
+	return s, nil
+}
+
+// CloneSource clones push.Branch ("" for the remote's default) of
+// push.Remote at depth 1 into memory, without a checkout.
+func CloneSource(ctx context.Context, push PushTarget) (*Source, error) {
+	if push.Remote == nil {
+		return nil, errors.New("clone: no remote")
+	}
+	c, err := cloneShallow(ctx, push.Remote, push.Branch)
+	if err != nil {
+		return nil, err
+	}
+	push.Branch = c.Branch
+	return &Source{store: c.Storer, branch: c.Branch, head: c.Head, push: push}, nil
+}
+
+// Repo is the checkout (nil for a clone).
+func (s *Source) Repo() *Repo { return s.repo }
+
+// Branch is the branch commits land on.
+func (s *Source) Branch() string { return s.branch }
+
+// Root is the worktree's directory ("" for a clone).
+func (s *Source) Root() string {
+	if s.repo == nil {
+		return ""
+	}
+	return s.repo.Root()
+}
+
+// Files is the tree of the branch's commit as an fs.FS.
+func (s *Source) Files() (fs.FS, error) {
+	t, err := s.head.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s: %w", s.head.Hash, err)
+	}
+	return treeFS{t}, nil
+}
+
+// CheckClean fails (naming path) when path has uncommitted changes in the
+// checkout; a clone has none.
+func (s *Source) CheckClean(path string) error {
+	if s.repo == nil {
+		return nil
+	}
+	return s.repo.CheckClean(path)
+}
+
+// CommitFile commits content at path on the source's branch: in a
+// checkout as Repo.CommitFile does, in a clone on its in-memory branch.
+func (s *Source) CommitFile(ctx context.Context, path string, content []byte, meta CommitMeta) (Commit, error) {
+	if s.repo != nil {
+		res, err := s.repo.CommitFile(ctx, CommitFileRequest{Path: path, Content: content, Meta: meta})
+		if err != nil {
+			return Commit{}, err
+		}
+		if s.head, err = object.GetCommit(s.store, res.Commit); err != nil {
+			return Commit{}, err
+		}
+		return Commit{Hash: res.Commit, Branch: res.Branch}, nil
+	}
+	h, _, err := writeCommit(s.store, s.head, path, content, meta)
+	if err != nil {
+		return Commit{}, err
+	}
+	c, err := object.GetCommit(s.store, h)
+	if err != nil {
+		return Commit{}, err
+	}
+	s.head = c
+	return Commit{Hash: h, Branch: s.branch}, nil
+}
+
+// Redo re-applies a one-file edit on another commit: tree is that
+// commit's files, old the file's content there. It returns the new content
+// and the commit message (the old value there may differ from the one the
+// first commit named; "" keeps the first message). changed=false: old
+// already holds the result.
+type Redo func(ctx context.Context, tree fs.FS, old []byte) (content []byte, message string, changed bool, err error)
+
+// PushFile is the push of a commit that changed one file.
+type PushFile struct {
+	// Committed: the source's branch head is the commit CommitFile made
+	// for this change. Otherwise nothing was committed (the file already
+	// held the content): a checkout then pushes its branch as it is, a
+	// clone has nothing to push.
+	Committed bool
+	// Path is the file the commit changed; Meta its author, committer and
+	// message.
+	Path string
+	Meta CommitMeta
+	// Redo re-applies the edit when the remote moved on; nil makes a
+	// moved remote final.
+	Redo Redo
+}
+
+// Push publishes the branch's head to the push target. When the remote moved on it
+// re-applies the edit on the new remote head (bounded, jittered retries,
+// non-fast-forward only). A checkout's branch then follows the commit that
+// landed, its changed paths' index entries and files with it, as git pull
+// --rebase would leave them; unpushed commits of the user's below the bump
+// are never rewritten (with any, a moved remote is final).
+func (s *Source) Push(ctx context.Context, f PushFile) (PushResult, error) {
+	if s.push.Remote == nil {
+		return PushResult{}, errors.New("push: the source has no remote")
+	}
+	if !f.Committed && s.repo == nil {
+		return PushResult{}, nil
+	}
+	commit := s.head.Hash
+	req := pushRequest{
+		Storer:     s.store,
+		Remote:     s.push.Remote,
+		RemoteName: s.push.RemoteName,
+		Branch:     s.push.Branch,
+		Commit:     commit,
+		Retry:      s.push.Retry,
+	}
+	if f.Redo != nil && (s.repo == nil || s.mayReapply(f.Committed, commit)) {
+		req.Reapply = reapplyEdit(s.store, f.Path, f.Meta, f.Redo)
+	}
+	res, err := push(ctx, req)
+	if err != nil || s.repo == nil || res.Commit == commit {
+		return res, err
+	}
+	msg := fmt.Sprintf("gen bump: pushed as %s (re-applied on the remote head)", res.Commit)
+	if !res.Pushed {
+		msg = fmt.Sprintf("gen bump: remote %s already had the change", res.Commit)
+	}
+	if err := s.repo.syncTo(ctx, commit, res.Commit, f.Meta.Committer, msg); err != nil {
+		return res, fmt.Errorf("push %s %s: %s is on the remote: %w", s.push.Remote, s.push.Branch, res.Commit, err)
+	}
+	if s.push.Logf != nil {
+		s.push.Logf("local %s moved to %s, as on the remote", s.branch, res.Commit)
+	}
+	return res, nil
+}
+
+// mayReapply: a checkout's branch may follow a re-applied push only when
+// it holds nothing of the user's that the remote lacks — head is our bump
+// (committed) on top of the remote-tracking ref, or (nothing committed)
+// head is that ref.
+func (s *Source) mayReapply(committed bool, head plumbing.Hash) bool {
+	tracking, found, err := s.repo.readRef(plumbing.NewRemoteReferenceName(s.remoteName(), s.push.Branch).String())
+	if err != nil || !found {
+		return false
+	}
+	if !committed {
+		return head == tracking
+	}
+	c, err := object.GetCommit(s.store, head)
+	return err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == tracking
+}
+
+func (s *Source) remoteName() string {
+	if s.push.RemoteName == "" {
+		return "origin"
+	}
+	return s.push.RemoteName
+}
+
+// reapplyEdit turns a one-file Redo into the push loop's reapplyFunc: read
+// path at the new parent, redo the edit on its tree, and commit the result
+// with meta (and the Redo's message). A file gone from the new parent is
+// an error, so the push fails at once.
+func reapplyEdit(s storage.Storer, path string, meta CommitMeta, redo Redo) reapplyFunc {
+	return func(ctx context.Context, parent *object.Commit) (plumbing.Hash, bool, error) {
+		old, err := readFileAt(parent, path)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		tree, err := parent.Tree()
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		content, msg, changed, err := redo(ctx, treeFS{tree}, old)
+		if err != nil || !changed {
+			return plumbing.ZeroHash, false, err
+		}
+		m := meta
+		if msg != "" {
+			m.Message = msg
+		}
+		h, _, err := writeCommit(s, parent, path, content, m)
+		return h, err == nil, err
+	}
+}
