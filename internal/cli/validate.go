@@ -129,6 +129,7 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 			}
 		}
 		dropInputs(&req)
+		req.ContextFiles = notIn(req.ContextFiles, req.Files)
 		return req, classes, "", nil
 	}
 	cfg, root, err := opts.g.loadConfig()
@@ -269,6 +270,22 @@ func dropInputs(req *validate.Request) {
 		kept = append(kept, f)
 	}
 	req.Files = kept
+}
+
+// notIn is list without the entries of drop, each once.
+func notIn(list, drop []string) []string {
+	seen := map[string]bool{}
+	for _, d := range drop {
+		seen[d] = true
+	}
+	var out []string
+	for _, l := range list {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // repoOf returns the root of the Git repository holding dir (dir itself

@@ -34,6 +34,9 @@ func checkAcrossUnits(units []*unit) []Finding {
 	var rs []route
 	for _, u := range units {
 		for _, o := range u.objects {
+			if o.context {
+				continue
+			}
 			switch {
 			case o.group() == "apps" && (o.kind == "Deployment" || o.kind == "StatefulSet" || o.kind == "DaemonSet" || o.kind == "ReplicaSet"),
 				o.group() == "argoproj.io" && o.kind == "Rollout":

@@ -122,7 +122,9 @@ func buildGraph(u *unit) *graph {
 		case o.kind == "Rollout" && o.group() == "argoproj.io":
 			var r rolloutView
 			if o.decodeLoose(&r) {
-				g.rollouts = append(g.rollouts, rolloutRef{object: o, view: r})
+				if !o.context {
+					g.rollouts = append(g.rollouts, rolloutRef{object: o, view: r})
+				}
 				if r.Spec.WorkloadRef == nil {
 					g.pods = append(g.pods, podSource{owner: o, labels: r.Spec.Template.Labels, spec: r.Spec.Template.Spec, controllerLabels: controllerLabels(o)})
 				}

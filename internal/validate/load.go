@@ -119,7 +119,7 @@ func originFile(dir string, obj map[string]any) string {
 // readFiles parses plain YAML files (root-relative) into one unit: objects
 // that refer to each other (an Application and its AppProject) may live in
 // different files. Parse errors are findings on the file.
-func readFiles(fsys filesys.FileSystem, root string, files []string) (*unit, []Finding) {
+func readFiles(fsys filesys.FileSystem, root string, files []string, context map[string]bool) (*unit, []Finding) {
 	u := &unit{location: ""}
 	var out []Finding
 	for _, f := range files {
@@ -137,7 +137,9 @@ func readFiles(fsys filesys.FileSystem, root string, files []string) (*unit, []F
 			out = append(out, Finding{Severity: Error, Location: f, Field: d, Problem: "duplicate field (kubectl refuses the file)", Fix: "keep one of the two"})
 		}
 		for _, m := range objs {
-			u.objects = append(u.objects, newObject(f, m))
+			o := newObject(f, m)
+			o.context = context[f]
+			u.objects = append(u.objects, o)
 		}
 	}
 	return u, out

@@ -107,7 +107,13 @@ func (v *Validator) Run(ctx context.Context, req Request) (Report, error) {
 		}
 	}
 	if len(req.Files) > 0 {
-		u, fs := readFiles(req.FS, req.Root, append(append([]string(nil), req.Files...), req.ContextFiles...))
+		// Context first: where a sibling holds an object of the same name
+		// (alternative versions of one manifest), the file asked about wins.
+		ctxSet := map[string]bool{}
+		for _, f := range req.ContextFiles {
+			ctxSet[f] = true
+		}
+		u, fs := readFiles(req.FS, req.Root, append(append([]string(nil), req.ContextFiles...), req.Files...), ctxSet)
 		out = append(out, fs...)
 		out = append(out, v.checkUnit(u)...)
 		units = append(units, u)
