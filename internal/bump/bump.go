@@ -151,6 +151,11 @@ type Bumper struct {
 	// KeepsCommits: Repo is a checkout where a commit outlives a failed
 	// push (not an in-memory clone); errors then say so.
 	KeepsCommits bool
+	// ResolveDigest, when set and the request names no digest, looks the
+	// tag up in the registry of the image the entry deploys (its newName,
+	// else its name) so tag and digest are pinned together. It runs before
+	// anything is written.
+	ResolveDigest func(ctx context.Context, image, tag string) (string, error)
 }
 
 func (b Bumper) logf(format string, a ...any) {
@@ -203,6 +208,15 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	res.Image = image
 	if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
+	}
+	if b.ResolveDigest != nil && req.Digest == "" {
+		deployed := deployedImage(old, image)
+		d, err := b.ResolveDigest(ctx, deployed, req.Tag)
+		if err != nil {
+			return res, err
+		}
+		b.logf("%s:%s is %s in the registry", deployed, req.Tag, d)
+		req.Digest, res.Digest = d, d
 	}
 	content, change, err := b.edit(b.FS, b.Root, file, old, image, req)
 	if err != nil {
@@ -311,6 +325,18 @@ func (b Bumper) findKustomization(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: %w", dir, ErrNoKustomization)
+}
+
+// deployedImage is the repository the entry named image deploys: its
+// newName when it has one.
+func deployedImage(data []byte, image string) string {
+	imgs, _ := kustomize.Images(data) // parsed already by pickImage
+	for _, im := range imgs {
+		if im.Name == image && im.NewName != "" {
+			return im.NewName
+		}
+	}
+	return image
 }
 
 // pickImage returns want, or the kustomization's only images: entry.

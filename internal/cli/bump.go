@@ -18,6 +18,7 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+	"github.com/rolloutgen/rolloutgen/internal/registry"
 )
 
 type bumpOptions struct {
@@ -26,6 +27,7 @@ type bumpOptions struct {
 	app, env       string
 	path, image    string
 	tag, digest    string
+	resolveDigest  bool
 	message        string
 	author         string
 	committer      string
@@ -69,6 +71,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f := c.Flags()
 	f.StringVar(&o.tag, "tag", "", "image tag to pin (required; OCI grammar [A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
 	f.StringVar(&o.digest, "digest", "", "image digest to pin with the tag (sha256:<64 hex>); without it an existing digest is removed")
+	f.BoolVar(&o.resolveDigest, "resolve-digest", false, "look the tag up in the image's registry (Docker config credentials, as crane) and pin its digest too; an absent tag is refused")
 	f.StringVar(&o.app, "app", "", "app to bump (default: the only app in gen.yaml)")
 	f.StringVar(&o.env, "env", "", "environment to bump (default: the first of the promotion chain)")
 	f.StringVar(&o.path, "path", "", "kustomization directory to bump instead of an app's overlay (no gen.yaml needed)")
@@ -101,6 +104,9 @@ func (o *bumpOptions) validate() error {
 	if o.digest != "" {
 		if err := kustomize.ValidateDigest(o.digest); err != nil {
 			return usagef("--digest: %w", err)
+		}
+		if o.resolveDigest {
+			return usagef("--digest and --resolve-digest both name the digest: pass one")
 		}
 	}
 	if o.image != "" {
@@ -178,6 +184,9 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	}
 	src := bumpSource{src: w.src, maxAttempts: o.maxAttempts}
 	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
+	if o.resolveDigest {
+		b.ResolveDigest = resolveDigest
+	}
 	pushes := w.ep != nil && !o.dryRun
 	if pushes {
 		b.Pusher = src
@@ -203,12 +212,10 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 // remote spells it.
 func (o *bumpOptions) refreshArgoCD(ctx context.Context, cfg *config.Config, dir, remoteURL string) {
 	t := argocd.Target{RepoURLs: []string{remoteURL}, Paths: []string{dir}}
-	namespace := ""
 	if cfg != nil {
 		t.RepoURLs = append(t.RepoURLs, cfg.Repo.URL)
-		namespace = cfg.ArgoCD.Namespace
 	}
-	o.refresh.refreshAfterPush(ctx, o.deps, namespace, t)
+	o.refresh.refreshAfterPush(ctx, o.deps, cfg, t)
 }
 
 // request builds the bump request: flags, identity and clock.
@@ -279,9 +286,24 @@ func repoRel(root, dir string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// bumpErr maps the bump's input errors to usage errors (exit 2).
+// registryTimeout bounds a --resolve-digest lookup.
+const registryTimeout = 30 * time.Second
+
+// resolveDigest is --resolve-digest: the digest image:tag names now.
+func resolveDigest(ctx context.Context, image, tag string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, registryTimeout)
+	defer cancel()
+	d, err := registry.Resolver{}.Digest(ctx, image, tag)
+	if err != nil {
+		return "", fmt.Errorf("--resolve-digest: %w", err)
+	}
+	return d, nil
+}
+
+// bumpErr maps the bump's input errors to usage errors (exit 2): a tag the
+// registry does not have is a well-formed value naming something absent.
 func bumpErr(err error) error {
-	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage, registry.ErrTagNotFound} {
 		if errors.Is(err, e) {
 			return usageErr(err)
 		}
