@@ -179,6 +179,14 @@ func addPath(req *validate.Request, abs string) error {
 	}
 	if !st.IsDir() {
 		rel := relSlash(req.Root, abs)
+		reason := skipReason(req, abs)
+		if reason == "" && inHelmChart(req, filepath.Dir(abs)) {
+			reason = validate.SkipHelm
+		}
+		if reason != "" {
+			req.Skipped = append(req.Skipped, validate.Skip{File: rel, Reason: reason})
+			return nil
+		}
 		req.Files = append(req.Files, rel)
 		siblings, _ := os.ReadDir(filepath.Dir(abs))
 		for _, e := range siblings {
@@ -244,6 +252,19 @@ func skipReason(req *validate.Request, p string) string {
 		return "" // reading it again reports the problem as a finding
 	}
 	return validate.ClassifyFile(b)
+}
+
+// inHelmChart tells whether dir is a Helm chart or inside one (up to the
+// validation root).
+func inHelmChart(req *validate.Request, dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		if validate.IsHelmChart(req.FS, d) {
+			return true
+		}
+		if d == req.Root || d == filepath.Dir(d) || !strings.HasPrefix(d, req.Root) {
+			return false
+		}
+	}
 }
 
 // dropInputs moves plain files that a kustomization being checked reads
