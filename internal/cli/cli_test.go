@@ -163,3 +163,47 @@ func TestRenderJournalAndUnowned(t *testing.T) {
 		t.Error("render touched an unowned file")
 	}
 }
+
+// What the generated CI runs on a pull request, gen render --check, on
+// the attacks of issue 11: a symlinked overlay (named, its target never
+// read or written), an overlay linked to a secret (never printed), and an
+// images: entry sending the overlay to another registry (drift naming file
+// and field).
+func TestRenderCheckOnHostileTree(t *testing.T) {
+	const secret = "ghp_s3cr3tTokenValue0123456789"
+	for name, tt := range map[string]struct {
+		attack func(t *testing.T, dir string)
+		want   string
+	}{
+		"symlinked overlay": {func(t *testing.T, dir string) {
+			victim := t.TempDir()
+			os.RemoveAll(filepath.Join(dir, "overlays/staging/rollouts-demo"))
+			os.Symlink(victim, filepath.Join(dir, "overlays/staging/rollouts-demo"))
+		}, "gen: overlays/staging/rollouts-demo: is a symbolic link"},
+		"overlay linked to a secret": {func(t *testing.T, dir string) {
+			s := filepath.Join(t.TempDir(), "token")
+			os.WriteFile(s, []byte(secret+"\n"), 0o600)
+			p := filepath.Join(dir, "overlays/dev/rollouts-demo/kustomization.yaml")
+			os.Remove(p)
+			os.Symlink(s, p)
+		}, "gen: overlays/dev/rollouts-demo/kustomization.yaml: is a symbolic link"},
+		"another registry": {func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "overlays/prod/rollouts-demo/kustomization.yaml")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte("  newTag:"), []byte("  newName: evil.example.net/miner\n  newTag:"), 1), 0o644)
+		}, `changed: overlays/prod/rollouts-demo/kustomization.yaml: images[0].newName: "evil.example.net/miner" is render's`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			run(t, dir, "init")
+			if code, _, stderr := run(t, dir, "render"); code != 0 {
+				t.Fatalf("render: %d %s", code, stderr)
+			}
+			tt.attack(t, dir)
+			code, out, stderr := run(t, dir, "render", "--check")
+			if code != ExitFailed || !strings.Contains(out+stderr, tt.want) || strings.Contains(out+stderr, "s3cr3t") {
+				t.Errorf("render --check: %d\n%s%s\nwant exit 1 and %q", code, out, stderr, tt.want)
+			}
+		})
+	}
+}

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-
-	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 )
 
 // CommitFileRequest is one file's new content to commit on the current
@@ -86,18 +83,24 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err != nil {
 		return res, err
 	}
-	res.Blob = plumbing.ComputeHash(plumbing.BlobObject, req.Content)
-	if inHead && head.Hash == res.Blob {
-		return res, fmt.Errorf("%q on branch %q: %w", req.Path, branch, ErrNoChange)
-	}
 	// Fail on a dirty file before writing anything, even objects.
 	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
 		return res, err
 	}
+	// The worktree gets req.Content as is; the blob is what git add would
+	// make of it (line endings: attributes.go).
+	blob, err := r.blobContent(req.Path, req.Content, head, inHead)
+	if err != nil {
+		return res, err
+	}
+	res.Blob = plumbing.ComputeHash(plumbing.BlobObject, blob)
+	if inHead && head.Hash == res.Blob {
+		return res, fmt.Errorf("%q on branch %q: %w", req.Path, branch, ErrNoChange)
+	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, req.Content, req.Meta)
+	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, blob, req.Meta)
 	if err != nil {
 		return res, err
 	}
@@ -149,7 +152,6 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 		return res, err
 	}
 
-	full := filepath.Join(r.root, filepath.FromSlash(req.Path))
 	mode := filemode.Regular
 	if inHead && head.Mode == filemode.Executable {
 		mode = filemode.Executable
@@ -157,26 +159,28 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	perm := worktreePerm(mode)
 	var old []byte
 	if inHead {
-		if old, err = readBlob(r, head.Hash); err != nil {
-			return res, err
+		// The worktree bytes, checked clean above: with CRLF line endings
+		// they are not the blob's.
+		if old, err = r.readWorktree(req.Path); err != nil {
+			return res, fmt.Errorf("read %q: %w", req.Path, err)
 		}
-		if fi, err := os.Lstat(full); err == nil {
+		if fi, err := r.lstatWorktree(req.Path); err == nil {
 			perm = fi.Mode().Perm() // keep what checkout gave it under the user's umask
 		}
 	}
-	fi, err := writeFileAtomic(full, req.Content, perm)
+	fi, err := r.writeWorktree(req.Path, req.Content, perm)
 	if err != nil {
-		return res, fmt.Errorf("write %q: %w", req.Path, err)
+		return res, err
 	}
 	// Until the branch moves, a failure puts the file back as it was.
 	restore := func(cause error) error {
 		if !inHead {
-			if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := r.removeWorktree(req.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
 			}
 			return cause
 		}
-		if _, err := writeFileAtomic(full, old, perm); err != nil {
+		if _, err := r.writeWorktree(req.Path, old, perm); err != nil {
 			return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
 		}
 		return cause
@@ -240,16 +244,4 @@ func worktreePerm(m filemode.FileMode) fs.FileMode {
 		return 0o755
 	}
 	return 0o644
-}
-
-// writeFileAtomic replaces path atomically (atomicfile.Write: temp file,
-// rename, no fsync, like git's checkout; the commit's objects hold the
-// content) and returns its stat data for the index entry.
-func writeFileAtomic(path string, content []byte, perm fs.FileMode) (os.FileInfo, error) {
-	if err := atomicfile.Write(path, content, perm); err != nil {
-		return nil, err
-	}
-	// Stat after the rename: on Linux it changes the inode's ctime, which
-	// git compares.
-	return os.Lstat(path)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -23,7 +22,7 @@ var ErrLocalNotSynced = errors.New("pushed, but the local branch was left behind
 // RemoteURL is remote.<name>.url from the repository's config, as written
 // (it may hold credentials: pass it to ResolveEndpoint, never print it).
 func (r *Repo) RemoteURL(name string) (string, error) {
-	u := configValue(r.config, "remote", name, "url")
+	u := r.config.value("remote." + name + ".url")
 	if u == "" {
 		return "", fmt.Errorf("remote %q: no url in the repository's config: %w", name, ErrNoRemote)
 	}
@@ -126,7 +125,6 @@ func (r *Repo) syncTo(ctx context.Context, from, to plumbing.Hash, who object.Si
 		if err != nil {
 			return rollback(err)
 		}
-		full := filepath.Join(r.root, filepath.FromSlash(ch.path))
 		perm := worktreePerm(ch.to.Mode)
 		var old []byte
 		if ch.inFrom {
@@ -134,16 +132,17 @@ func (r *Repo) syncTo(ctx context.Context, from, to plumbing.Hash, who object.Si
 				return rollback(err)
 			}
 		}
-		fi, err := writeFileAtomic(full, content, perm)
+		// Through os.Root, no symlink followed (worktree.go).
+		fi, err := r.writeWorktree(ch.path, content, perm)
 		if err != nil {
-			return rollback(fmt.Errorf("write %q: %w", ch.path, err))
+			return rollback(err)
 		}
-		inFrom, fromPerm := ch.inFrom, worktreePerm(ch.from.Mode)
+		rel, inFrom, fromPerm := ch.path, ch.inFrom, worktreePerm(ch.from.Mode)
 		undo = append(undo, func() {
 			if inFrom {
-				_, _ = writeFileAtomic(full, old, fromPerm)
+				_, _ = r.writeWorktree(rel, old, fromPerm)
 			} else {
-				os.Remove(full)
+				_ = r.removeWorktree(rel)
 			}
 		})
 		l, err := x.lookup(ch.path)
