@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -38,25 +37,16 @@ type Result struct {
 // advanced with a reflog entry. Every other path — staged, modified or
 // untracked — is left exactly as it was.
 //
-// Order, for crash safety: objects (unreachable until the end); index.lock,
-// then the branch and HEAD locks, with the branch checked against the
-// HEAD read at the start (ErrRefMoved) and the file against HEAD again;
-// the worktree file by rename; the index by rename; the branch by rename,
-// last. A process killed at any point leaves the branch at the old commit
-// or at the complete new one, and the file whole, old or new.
-//
-// A killed process may leave git's lock files (as a killed git does), a
-// temporary ".<name>.tmp-*" file beside the target, and unreachable
-// objects; git fsck stays clean.
-//
-// Against git in the same worktree: a git commit racing CommitFile either
-// fails (a lock is held, or the branch moved: its compare-and-set refuses)
-// or lands first, making CommitFile fail with ErrRefMoved or a lock error;
-// no commit is overwritten. git commit reads the index before locking it,
-// so when a bump lands in that gap git writes its older copy back: the
-// bump stays committed and in the worktree, and the file shows as changed
-// in the index until git checkout HEAD -- <file> (git commits racing each
-// other do the same to one another).
+// It is the worktree transaction of txn.go in checkout mode: its steps,
+// undo and crash-order invariants are written down there, once. Against
+// git in the same worktree: a git commit racing CommitFile either fails (a
+// lock is held, or the branch moved: its compare-and-set refuses) or lands
+// first, making CommitFile fail with ErrRefMoved or a lock error; no commit
+// is overwritten. git commit reads the index before locking it, so when a
+// bump lands in that gap git writes its older copy back: the bump stays
+// committed and in the worktree, and the file shows as changed in the
+// index until git checkout HEAD -- <file> (git commits racing each other
+// do the same to one another).
 //
 // It refuses, naming the cause, when the file is dirty (ErrDirtyFile), the
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
@@ -90,131 +80,15 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if inHead && head.Hash == res.Blob {
 		return res, fmt.Errorf("%q on branch %q: %w", req.Path, branch, ErrNoChange)
 	}
-	// Fail on a dirty file before writing anything, even objects.
-	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
-		return res, err
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, req.Content, req.Meta)
-	if err != nil {
-		return res, err
-	}
-	r.step("objects")
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-
-	idxLock, err := createLockFile(r.indexPath(), "index", ErrIndexLocked)
-	if err != nil {
-		return res, err
-	}
-	idxDone := false
-	defer func() {
-		if !idxDone {
-			idxLock.Close()
-			os.Remove(idxLock.Name())
-		}
-	}()
-	// Streamed, not read whole: 4.8 MB at 40k entries, which would be
-	// most of what a bump holds (indexstream.go).
-	x, err := openIndexStream(r.indexPath(), indexWindow)
-	if err != nil {
-		return res, err
-	}
-	defer x.close()
-	l, err := x.lookup(req.Path)
-	if err != nil {
-		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
-	}
-	// Extensions first: with a split index, entries are not all here and
-	// the lookup above means nothing.
-	ext, err := x.rewriteExtensions(req.Path)
-	if err != nil {
-		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
-	}
-	if err := checkIndexClean(req.Path, head, inHead, l.indexLookup); err != nil {
-		return res, err
-	}
-	bl, err := r.lockBranch("refs/heads/"+branch, parentHash)
-	if err != nil {
-		return res, err
-	}
-	defer bl.release()
-	r.step("locked")
-	// The file was checked before the locks; an editor may have saved
-	// since. Checked again now, the window is down to the rename below.
-	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
-		return res, err
-	}
-
-	full := filepath.Join(r.root, filepath.FromSlash(req.Path))
-	mode := filemode.Regular
-	if inHead && head.Mode == filemode.Executable {
-		mode = filemode.Executable
-	}
-	perm := worktreePerm(mode)
-	var old []byte
-	if inHead {
-		if old, err = readBlob(r, head.Hash); err != nil {
-			return res, err
-		}
-		if fi, err := os.Lstat(full); err == nil {
-			perm = fi.Mode().Perm() // keep what checkout gave it under the user's umask
-		}
-	}
-	fi, err := writeFileAtomic(full, req.Content, perm)
-	if err != nil {
-		return res, fmt.Errorf("write %q: %w", req.Path, err)
-	}
-	// Until the branch moves, a failure puts the file back as it was.
-	restore := func(cause error) error {
-		if !inHead {
-			if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
-			}
-			return cause
-		}
-		if _, err := writeFileAtomic(full, old, perm); err != nil {
-			return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
-		}
-		return cause
-	}
-	r.step("worktree")
-
-	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi), ext); err != nil {
-		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	if err := idxLock.Close(); err != nil {
-		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
-	}
-	if err := os.Rename(idxLock.Name(), r.indexPath()); err != nil {
-		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	idxDone = true
-	r.step("index")
-
-	if err := bl.commit(parentHash, res.Commit, req.Meta.Committer, commitReflogMsg(req.Meta.Message)); err != nil {
-		// The index already names the new blob; put the old bytes back,
-		// under the lock, so the repository is as it was.
-		if f, lerr := createLockFile(r.indexPath(), "index", ErrIndexLocked); lerr == nil {
-			werr := x.writeUnchanged(f)
-			if cerr := f.Close(); werr == nil && cerr == nil {
-				werr = os.Rename(f.Name(), r.indexPath())
-			} else {
-				os.Remove(f.Name())
-			}
-			if werr != nil {
-				err = errors.Join(err, fmt.Errorf("restore index: %w", werr))
-			}
-		} else {
-			err = errors.Join(err, fmt.Errorf("restore index: %w", lerr))
-		}
-		return res, restore(err)
-	}
-	r.step("ref")
-	return res, nil
+	res.Commit, res.Tree, err = r.run(ctx, checkoutTxn{
+		branch:    branch,
+		parent:    parent,
+		files:     []fileChange{{path: req.Path, from: head, inFrom: inHead, content: req.Content}},
+		meta:      &req.Meta,
+		who:       req.Meta.Committer,
+		reflogMsg: commitReflogMsg(req.Meta.Message),
+	})
+	return res, err
 }
 
 func (r *Repo) step(name string) {
