@@ -109,6 +109,13 @@ func (o *bumpOptions) validate() error {
 	if o.output != "text" && o.output != "json" && o.output != "yaml" {
 		return usagef("--output %q: want text, json or yaml", o.output)
 	}
+	if o.branch != "" {
+		// Before anything is committed: a bad name would otherwise fail
+		// only at the push, after the local commit, or create a junk ref.
+		if err := gitrepo.CheckBranchName(o.branch); err != nil {
+			return usagef("--branch %w", err)
+		}
+	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
 	}
@@ -277,7 +284,7 @@ func repoRel(root, dir string) (string, error) {
 
 // bumpErr maps the bump's input errors to usage errors (exit 2).
 func bumpErr(err error) error {
-	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
 		if errors.Is(err, e) {
 			return usageErr(err)
 		}
