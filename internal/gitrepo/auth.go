@@ -149,16 +149,27 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	// The credentials are known before anything parses the URL: a parse
+	// error quotes the URL, and must not carry them.
+	pre := urlSecrets(rawURL)
 	ep, err := transport.NewEndpoint(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("remote %s: %w", RedactURL(rawURL), err)
+		reason := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason = ue.Err.Error() // without the URL it quotes
+		}
+		return nil, fmt.Errorf("remote %q: %w", pre.redact(RedactURL(rawURL)), pre.wrap(errors.New(reason)))
 	}
-	e := &Endpoint{proto: ep.Protocol}
+	e := &Endpoint{proto: ep.Protocol, secrets: pre}
 	e.secrets.add(ep.Password)
 	switch ep.Protocol {
 	case "http", "https":
-		// A user in an HTTPS URL may be the token itself.
-		e.secrets.add(ep.User)
+		// A user in an HTTPS URL may be the token itself (a user beside
+		// a password is a name, not a secret).
+		if ep.Password == "" {
+			e.secrets.addUserToken(ep.User)
+		}
 		e.auth, err = httpAuth(ep, getenv, &e.secrets)
 		if err == nil && e.auth != nil && ep.Protocol == "http" && !isLoopback(ep.Host) {
 			err = fmt.Errorf("refusing to send credentials over plain http to %q; use https", ep.Host)
@@ -170,6 +181,13 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 		e.auth, err = e.sshAuth(ep, opts, getenv)
 	default:
 		e.URL = rawURL
+		if ep.User != "" || ep.Password != "" {
+			// Credentials mean nothing to file:// or git://; they only
+			// must not be dialled or printed.
+			e.secrets.addUserToken(ep.User)
+			ep.User, ep.Password = "", ""
+			e.URL = ep.String()
+		}
 	}
 	if err != nil {
 		e.Close()
