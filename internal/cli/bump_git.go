@@ -70,6 +70,7 @@ type bumpWork struct {
 }
 
 func (w *bumpWork) close() {
+	w.src.Close()
 	if w.ep != nil {
 		w.ep.Close()
 	}
