@@ -2,7 +2,6 @@ package argocd
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rolloutgen/rolloutgen/internal/kube"
 )
 
 // TestKubeClient runs Refresh through client-go against a fake API server,
@@ -45,11 +46,11 @@ func TestKubeClient(t *testing.T) {
 
 	kubeconfig := filepath.Join(t.TempDir(), "config")
 	writeKubeconfig(t, kubeconfig, srv.URL)
-	client, err := NewKubeClient(KubeConfig{Env: kubeconfig, Context: "test"})
+	kc, err := kube.NewClient(kube.Config{Env: kubeconfig, Context: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Refresh(context.Background(), client, Target{Namespace: "argo", RepoURLs: []string{"http://git.local/demo"}, Paths: []string{"overlays/dev/demo"}})
+	res, err := Refresh(context.Background(), NewKubeClient(kc), Target{Namespace: "argo", RepoURLs: []string{"http://git.local/demo"}, Paths: []string{"overlays/dev/demo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,22 +63,6 @@ func TestKubeClient(t *testing.T) {
 	}
 	if strings.Join(patched, "\n") != strings.Join(want, "\n") {
 		t.Errorf("patches:\n%s\nwant:\n%s", strings.Join(patched, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-func TestNewKubeClientNoConfig(t *testing.T) {
-	_, err := NewKubeClient(KubeConfig{HomeDir: t.TempDir()})
-	if !errors.Is(err, ErrNoKubeConfig) {
-		t.Fatalf("err = %v, want ErrNoKubeConfig", err)
-	}
-}
-
-func TestNewKubeClientUnknownContext(t *testing.T) {
-	kubeconfig := filepath.Join(t.TempDir(), "config")
-	writeKubeconfig(t, kubeconfig, "https://127.0.0.1:1")
-	_, err := NewKubeClient(KubeConfig{Path: kubeconfig, Context: "nope"})
-	if err == nil || !strings.Contains(err.Error(), `"nope"`) {
-		t.Fatalf("err = %v, want it to name the context", err)
 	}
 }
 

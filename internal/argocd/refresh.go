@@ -18,20 +18,6 @@ const (
 	RefreshNormal = "normal"
 )
 
-// Application is the part of an Argo CD Application Refresh matches on.
-type Application struct {
-	Name string
-	// Sources holds spec.source, or each of spec.sources for a
-	// multi-source Application.
-	Sources []Source
-}
-
-// Source is one Git source of an Application.
-type Source struct {
-	RepoURL string
-	Path    string
-}
-
 // Applications lists and annotates Argo CD Applications in a namespace.
 type Applications interface {
 	List(ctx context.Context, namespace string) ([]Application, error)

@@ -28,6 +28,9 @@ var (
 	// ErrUnsafeValue: a value read from a file, which would reach the
 	// commit message, is not one line of printable text.
 	ErrUnsafeValue = errors.New("a value that goes into the commit message must be one line without control characters; fix the file")
+	// ErrUnusedImage: the images: entry matches no container of the
+	// overlay's build, so pinning it would change nothing deployed.
+	ErrUnusedImage = errors.New("the image matches no container in the build; nothing was written (--allow-unused pins it anyway)")
 )
 
 // checkMessageValue refuses a value read from file (field names where)
@@ -127,6 +130,8 @@ type Request struct {
 	Author, Committer Signature
 	// DryRun computes the diff and the commit and changes nothing.
 	DryRun bool
+	// AllowUnused pins an image no container of the build runs.
+	AllowUnused bool
 }
 
 // Result is what a bump did, for the text and JSON outputs.
@@ -169,6 +174,11 @@ type Bumper struct {
 	// KeepsCommits: Repo is a checkout where a commit outlives a failed
 	// push (not an in-memory clone); errors then say so.
 	KeepsCommits bool
+	// ResolveDigest, when set and the request names no digest, looks the
+	// tag up in the registry of the image the entry deploys (its newName,
+	// else its name) so tag and digest are pinned together. It runs before
+	// anything is written.
+	ResolveDigest func(ctx context.Context, image, tag string) (string, error)
 }
 
 func (b Bumper) logf(format string, a ...any) {
@@ -228,7 +238,16 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		}
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
 	}
-	content, change, err := b.edit(b.FS, b.Root, file, old, image, req.Tag, req.Digest)
+	if b.ResolveDigest != nil && req.Digest == "" {
+		deployed := deployedImage(old, image)
+		d, err := b.ResolveDigest(ctx, deployed, req.Tag)
+		if err != nil {
+			return res, err
+		}
+		b.logf("%s:%s is %s in the registry", deployed, req.Tag, d)
+		req.Digest, res.Digest = d, d
+	}
+	content, change, err := b.edit(b.FS, b.Root, file, old, image, req)
 	if err != nil {
 		return res, err
 	}
@@ -265,7 +284,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		return res, nil
 	}
 	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
-		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req.Tag, req.Digest)
+		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req)
 		if err != nil || change.IsZero() {
 			return nil, "", false, err
 		}
@@ -304,8 +323,8 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 
 // edit pins image in the kustomization file (content old) and checks that
 // the overlay still builds on fsys with the new content in place.
-func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image, tag, digest string) ([]byte, kustomize.Change, error) {
-	content, change, err := kustomize.SetImage(old, image, tag, digest)
+func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, image string, req Request) ([]byte, kustomize.Change, error) {
+	content, change, err := kustomize.SetImage(old, image, req.Tag, req.Digest)
 	if err != nil {
 		return nil, change, fmt.Errorf("%s: %w", file, err)
 	}
@@ -315,8 +334,12 @@ func (b Bumper) edit(fsys filesys.FileSystem, root, file string, old []byte, ima
 	change.File = file
 	abs := path.Join(root, file)
 	view := kustomize.WithFiles(fsys, map[string][]byte{abs: content})
-	if _, err := kustomize.BuildResMap(view, path.Dir(abs)); err != nil {
+	m, err := kustomize.BuildResMap(view, path.Dir(abs))
+	if err != nil {
 		return nil, kustomize.Change{}, fmt.Errorf("%w: %w", ErrBuild, err)
+	}
+	if img, _, err := kustomize.ReadImage(content, image); err == nil && !req.AllowUnused && !kustomize.UsesImage(m, img) {
+		return nil, kustomize.Change{}, fmt.Errorf("%s: %q: %w", file, image, ErrUnusedImage)
 	}
 	return content, change, nil
 }
@@ -334,6 +357,18 @@ func (b Bumper) findKustomization(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: %w", dir, ErrNoKustomization)
+}
+
+// deployedImage is the repository the entry named image deploys: its
+// newName when it has one.
+func deployedImage(data []byte, image string) string {
+	imgs, _ := kustomize.Images(data) // parsed already by pickImage
+	for _, im := range imgs {
+		if im.Name == image && im.NewName != "" {
+			return im.NewName
+		}
+	}
+	return image
 }
 
 // pickImage returns want, or the kustomization's only images: entry.

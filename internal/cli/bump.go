@@ -18,6 +18,7 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+	"github.com/rolloutgen/rolloutgen/internal/registry"
 )
 
 type bumpOptions struct {
@@ -26,6 +27,7 @@ type bumpOptions struct {
 	app, env       string
 	path, image    string
 	tag, digest    string
+	resolveDigest  bool
 	message        string
 	author         string
 	committer      string
@@ -34,6 +36,7 @@ type bumpOptions struct {
 	maxAttempts    int
 	repoURL        string
 	dryRun         bool
+	allowUnused    bool
 	output         string
 	sshKey         string
 	sshKnownHosts  string
@@ -68,6 +71,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f := c.Flags()
 	f.StringVar(&o.tag, "tag", "", "image tag to pin (required; OCI grammar [A-Za-z0-9_][A-Za-z0-9._-]{0,127})")
 	f.StringVar(&o.digest, "digest", "", "image digest to pin with the tag (sha256:<64 hex>); without it an existing digest is removed")
+	f.BoolVar(&o.resolveDigest, "resolve-digest", false, "look the tag up in the image's registry (Docker config credentials, as crane) and pin its digest too; an absent tag is refused")
 	f.StringVar(&o.app, "app", "", "app to bump (default: the only app in gen.yaml)")
 	f.StringVar(&o.env, "env", "", "environment to bump (default: the first of the promotion chain)")
 	f.StringVar(&o.path, "path", "", "kustomization directory to bump instead of an app's overlay (no gen.yaml needed)")
@@ -81,6 +85,7 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
+	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
@@ -99,6 +104,9 @@ func (o *bumpOptions) validate() error {
 	if o.digest != "" {
 		if err := kustomize.ValidateDigest(o.digest); err != nil {
 			return usagef("--digest: %w", err)
+		}
+		if o.resolveDigest {
+			return usagef("--digest and --resolve-digest both name the digest: pass one")
 		}
 	}
 	if o.image != "" {
@@ -183,6 +191,9 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	}
 	src := bumpSource{src: w.src, maxAttempts: o.maxAttempts}
 	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
+	if o.resolveDigest {
+		b.ResolveDigest = resolveDigest
+	}
 	pushes := w.ep != nil && !o.dryRun
 	if pushes {
 		b.Pusher = src
@@ -208,12 +219,10 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 // remote spells it.
 func (o *bumpOptions) refreshArgoCD(ctx context.Context, cfg *config.Config, dir, remoteURL string) {
 	t := argocd.Target{RepoURLs: []string{remoteURL}, Paths: []string{dir}}
-	namespace := ""
 	if cfg != nil {
 		t.RepoURLs = append(t.RepoURLs, cfg.Repo.URL)
-		namespace = cfg.ArgoCD.Namespace
 	}
-	o.refresh.refreshAfterPush(ctx, o.deps, namespace, t)
+	o.refresh.refreshAfterPush(ctx, o.deps, cfg, t)
 }
 
 // request builds the bump request: flags, identity and clock.
@@ -233,6 +242,8 @@ func (o *bumpOptions) request(t bump.Target, repo *gitrepo.Repo) (bump.Request, 
 		Author:    bump.Signature{Name: author.Name, Email: author.Email, When: author.When},
 		Committer: bump.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
 		DryRun:    o.dryRun,
+
+		AllowUnused: o.allowUnused,
 	}, nil
 }
 
@@ -282,9 +293,24 @@ func repoRel(root, dir string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// bumpErr maps the bump's input errors to usage errors (exit 2).
+// registryTimeout bounds a --resolve-digest lookup.
+const registryTimeout = 30 * time.Second
+
+// resolveDigest is --resolve-digest: the digest image:tag names now.
+func resolveDigest(ctx context.Context, image, tag string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, registryTimeout)
+	defer cancel()
+	d, err := registry.Resolver{}.Digest(ctx, image, tag)
+	if err != nil {
+		return "", fmt.Errorf("--resolve-digest: %w", err)
+	}
+	return d, nil
+}
+
+// bumpErr maps the bump's input errors to usage errors (exit 2): a tag the
+// registry does not have is a well-formed value naming something absent.
 func bumpErr(err error) error {
-	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage} {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage, registry.ErrTagNotFound} {
 		if errors.Is(err, e) {
 			return usageErr(err)
 		}

@@ -415,3 +415,25 @@ func TestBumpRefusesUnsafeOldTag(t *testing.T) {
 		t.Errorf("the refused bump changed the repository")
 	}
 }
+
+// Issue 13.6: an --image no container of the build runs would commit an
+// entry that changes nothing: refused (exit 1) before anything is written,
+// unless --allow-unused.
+func TestBumpRefusesImageNoContainerRuns(t *testing.T) {
+	home, dir := renderedRepo(t)
+	before := snapshot(t, home, dir)
+	code, _, stderr := gen(t, home, dir, nil, "bump", "--tag", "v9", "--image", "example.com/not-deployed")
+	if code != 1 || !strings.Contains(stderr, "matches no container") || !strings.Contains(stderr, "--allow-unused") {
+		t.Fatalf("exit %d, stderr %q; want 1 naming --allow-unused", code, stderr)
+	}
+	if after := snapshot(t, home, dir); after != before {
+		t.Fatal("a refused bump changed the repository")
+	}
+	code, _, stderr = gen(t, home, dir, nil, "bump", "--tag", "v9", "--image", "example.com/not-deployed", "--allow-unused")
+	if code != 0 {
+		t.Fatalf("--allow-unused: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, devOverlay)), "example.com/not-deployed") {
+		t.Fatal("--allow-unused did not pin the entry")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/kube"
 
 	"github.com/spf13/cobra"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	// (debug.SetGCPercent in production); nil leaves it alone, as tests
 	// running many commands in one process want.
 	SetGCPercent func(int) int
+	// NewKube builds the kube client of commands that read the cluster;
+	// nil means kube.NewClient (tests pass client-go's fake).
+	NewKube func(kube.Config) (*kube.Client, error)
 }
 
 // SystemDeps returns the process's real streams, environment and directory.
@@ -81,6 +85,9 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newBuildCmd(g),
 		newBumpCmd(g),
 		newValidateCmd(g),
+		newProbeCmd(g),
+		newStatusCmd(g),
+		newWaitCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

@@ -10,59 +10,52 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
+	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
+	"github.com/rolloutgen/rolloutgen/internal/kube"
 )
 
 // refreshOptions are the flags of the Argo CD refresh after a push
 // (gen bump --push --refresh), with the client they need.
 type refreshOptions struct {
-	enabled    bool
-	kubeconfig string
-	context    string
-	namespace  string
+	enabled bool
+	kube    kubeOptions
 
-	// newClient builds the kube client; tests pass a fake.
-	newClient func(argocd.KubeConfig) (argocd.Applications, error)
+	// newApps builds the Applications client; tests pass a fake.
+	newApps func(Deps, *kubeOptions) (argocd.Applications, error)
 }
 
 func (r *refreshOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&r.enabled, "refresh", false, "after the push, ask Argo CD to re-read Git now (annotate the Applications of the bumped overlay argocd.argoproj.io/refresh=normal) instead of waiting for its poll")
-	f.StringVar(&r.kubeconfig, "kubeconfig", "", "kubeconfig for --refresh (default: KUBECONFIG, then ~/.kube/config)")
-	f.StringVar(&r.context, "context", "", "kubeconfig context for --refresh (default: the current context)")
-	f.StringVar(&r.namespace, "argocd-namespace", "", "namespace Argo CD runs in, for --refresh (default: gen.yaml argocd.namespace, else argocd)")
+	r.kube.addFlags(f, "for --refresh")
 }
 
 // refreshAfterPush asks Argo CD to look at the pushed commit at once. The
 // push already counts, so every failure here is a warning on stderr, never
 // an error: without kube access Argo CD still finds the commit at its next
-// poll. cfgNamespace is gen.yaml's argocd.namespace ("" without gen.yaml).
-func (r *refreshOptions) refreshAfterPush(ctx context.Context, deps Deps, cfgNamespace string, t argocd.Target) {
+// poll. cfg is gen.yaml (nil without one).
+func (r *refreshOptions) refreshAfterPush(ctx context.Context, deps Deps, cfg *config.Config, t argocd.Target) {
 	if !r.enabled {
 		return
 	}
-	t.Namespace = r.namespace
-	if t.Namespace == "" {
-		t.Namespace = cfgNamespace
-	}
-	if t.Namespace == "" {
-		t.Namespace = "argocd"
-	}
+	t.Namespace = r.kube.argoNamespace(cfg)
 	warn := func(format string, args ...any) {
 		fmt.Fprintf(deps.Stderr, "gen: warning: pushed, but Argo CD was not asked to refresh: "+format+
 			"; it will find the commit at its next Git poll (every 3 minutes by default)\n", args...)
 	}
-	newClient := r.newClient
-	if newClient == nil {
-		newClient = func(c argocd.KubeConfig) (argocd.Applications, error) { return argocd.NewKubeClient(c) }
+	newApps := r.newApps
+	if newApps == nil {
+		newApps = func(deps Deps, k *kubeOptions) (argocd.Applications, error) {
+			c, err := k.client(deps)
+			if err != nil {
+				return nil, err
+			}
+			return argocd.NewKubeClient(c), nil
+		}
 	}
-	client, err := newClient(argocd.KubeConfig{
-		Path:    r.kubeconfig,
-		Env:     deps.Getenv("KUBECONFIG"),
-		HomeDir: deps.Getenv("HOME"),
-		Context: r.context,
-	})
+	client, err := newApps(deps, &r.kube)
 	if err != nil {
-		if errors.Is(err, argocd.ErrNoKubeConfig) {
+		if errors.Is(err, kube.ErrNoKubeConfig) {
 			warn("no kubeconfig (set KUBECONFIG or pass --kubeconfig)")
 			return
 		}

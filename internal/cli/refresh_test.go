@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
+	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/kube"
 )
 
 type fakeArgoApps struct {
@@ -36,7 +38,6 @@ func TestRefreshAfterPush(t *testing.T) {
 		apps      []argocd.Application
 		wantErr   string
 		annotated string
-		gotConfig argocd.KubeConfig
 	}{
 		{
 			name:      "off: nothing happens",
@@ -45,7 +46,7 @@ func TestRefreshAfterPush(t *testing.T) {
 		},
 		{
 			name:      "refreshes the overlay's Application in gen.yaml's namespace",
-			opts:      refreshOptions{enabled: true, context: "prod"},
+			opts:      refreshOptions{enabled: true, kube: kubeOptions{context: "prod"}},
 			cfgNS:     "argo",
 			apps:      apps,
 			wantErr:   "asked Argo CD to refresh: argo/demo-dev\n",
@@ -53,7 +54,7 @@ func TestRefreshAfterPush(t *testing.T) {
 		},
 		{
 			name:      "--argocd-namespace wins",
-			opts:      refreshOptions{enabled: true, namespace: "gitops"},
+			opts:      refreshOptions{enabled: true, kube: kubeOptions{namespace: "gitops"}},
 			cfgNS:     "argo",
 			apps:      apps,
 			wantErr:   "asked Argo CD to refresh: gitops/demo-dev\n",
@@ -62,7 +63,7 @@ func TestRefreshAfterPush(t *testing.T) {
 		{
 			name:      "no kubeconfig: a warning, not an error",
 			opts:      refreshOptions{enabled: true},
-			clientErr: fmt.Errorf("%w: details", argocd.ErrNoKubeConfig),
+			clientErr: fmt.Errorf("%w: details", kube.ErrNoKubeConfig),
 			wantErr:   "gen: warning: pushed, but Argo CD was not asked to refresh: no kubeconfig (set KUBECONFIG or pass --kubeconfig); it will find the commit at its next Git poll (every 3 minutes by default)\n",
 		},
 		{
@@ -81,9 +82,9 @@ func TestRefreshAfterPush(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &fakeArgoApps{apps: tt.apps}
-			var got argocd.KubeConfig
-			tt.opts.newClient = func(c argocd.KubeConfig) (argocd.Applications, error) {
-				got = c
+			var got kube.Config
+			tt.opts.newApps = func(deps Deps, k *kubeOptions) (argocd.Applications, error) {
+				got = k.config(deps)
 				if tt.clientErr != nil {
 					return nil, tt.clientErr
 				}
@@ -91,14 +92,15 @@ func TestRefreshAfterPush(t *testing.T) {
 			}
 			var stderr bytes.Buffer
 			deps := Deps{Stderr: &stderr, Getenv: func(k string) string { return map[string]string{"KUBECONFIG": "/k", "HOME": "/h"}[k] }}
-			tt.opts.refreshAfterPush(context.Background(), deps, tt.cfgNS, target)
+			cfg := &config.Config{ArgoCD: config.ArgoCD{Namespace: tt.cfgNS}}
+			tt.opts.refreshAfterPush(context.Background(), deps, cfg, target)
 			if stderr.String() != tt.wantErr {
 				t.Errorf("stderr:\n%q\nwant:\n%q", stderr.String(), tt.wantErr)
 			}
 			if a := fmt.Sprint(fake.annotated); tt.annotated != "" && a != tt.annotated {
 				t.Errorf("annotated %s, want %s", a, tt.annotated)
 			}
-			if tt.opts.enabled && (got.Env != "/k" || got.HomeDir != "/h" || got.Context != tt.opts.context) {
+			if tt.opts.enabled && (got.Env != "/k" || got.HomeDir != "/h" || got.Context != tt.opts.kube.context) {
 				t.Errorf("kube config %+v: want KUBECONFIG, HOME and --context passed through", got)
 			}
 		})

@@ -84,10 +84,10 @@ func TestCommitFileLinkedWorktree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := r2.readFile("HEAD~1", bumpPath); err != nil || string(got) == bumped {
+	if got, err := r2.ReadFile("HEAD~1", bumpPath); err != nil || string(got) == bumped {
 		t.Errorf("ReadFile(HEAD~1) in the worktree = %q, %v; want the content before the bump", got, err)
 	}
-	if got, err := r2.readFile("HEAD", bumpPath); err != nil || string(got) != bumped {
+	if got, err := r2.ReadFile("HEAD", bumpPath); err != nil || string(got) != bumped {
 		t.Errorf("ReadFile(HEAD) in the worktree = %q, %v", got, err)
 	}
 	w.git("fsck", "--strict", "--no-dangling")

@@ -12,10 +12,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// readFile returns the content of path (slash-separated, repo-relative) at
+// ReadFile returns the content of path (slash-separated, repo-relative) at
 // rev. "HEAD" (or "") is resolved here so that it is this worktree's HEAD,
 // detached or not; other revisions go through go-git's revision parser.
-func (r *Repo) readFile(rev, path string) ([]byte, error) {
+func (r *Repo) ReadFile(rev, path string) ([]byte, error) {
 	commit, err := r.resolveCommit(rev)
 	if err != nil {
 		return nil, err

@@ -39,3 +39,19 @@ images:
 	//     newTag: v2 # live
 	// second bump changes nothing: true
 }
+
+func ExampleKeepVersion() {
+	rendered := []byte("images:\n- name: registry.example.com/demo\n  newTag: v1\n")
+	onDisk := []byte("images:\n  - name: example.com/demo\n    newTag: \"v3\" # bumped by CI\n")
+	out, change, err := kustomize.KeepVersion(rendered, "registry.example.com/demo", onDisk, "example.com/demo")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s: %s -> %s\n", change.Image, change.Old, change.New)
+	fmt.Print(string(out))
+	// Output:
+	// registry.example.com/demo: v1 -> v3
+	// images:
+	// - name: registry.example.com/demo
+	//   newTag: "v3" # bumped by CI
+}

@@ -150,10 +150,12 @@ func ReadImage(data []byte, name string) (img Image, ok bool, err error) {
 
 // SetImage pins image name to tag (and digest, when not empty) in the
 // kustomization data and returns the new file content with the change it
-// made. Only that entry changes; the rest of the file keeps its bytes
-// (comments, key order, quoting, blank lines) whenever kyaml can reproduce
-// them, and otherwise gets kyaml's formatting, as `kustomize edit set
-// image` would. A missing entry, or a missing images: field, is added.
+// made. The edit is a byte splice: only the entry's newTag and digest
+// scalars change (or the lines added for them, or for a missing entry or
+// images: field); every other byte of the file stays as it was — line
+// endings, a byte-order mark, indentation, comments, blank lines, quoting.
+// A file that cannot be edited that way (a block-scalar tag, say) is
+// refused with ErrNotKustomization rather than re-encoded.
 //
 // An empty digest removes a digest the entry had: a tag bump must not stay
 // pinned to the previous image. When the entry already pins exactly
@@ -178,25 +180,9 @@ func SetImage(data []byte, name, tag, digest string) ([]byte, Change, error) {
 	if found && old.Version == want {
 		return data, Change{}, nil
 	}
-	root, err := parseKustomization(data)
+	out, err := spliceImage(data, name, tag, digest)
 	if err != nil {
 		return nil, Change{}, err
-	}
-	pristine := root.Copy()
-	if err := root.PipeE(ImageSetter{Name: name, Tag: tag, Digest: digest}); err != nil {
-		return nil, Change{}, err
-	}
-	out, err := encodePreserving(data, pristine, root)
-	if err != nil {
-		return nil, Change{}, err
-	}
-	// Whatever the path taken, the bytes must read back as the edited
-	// document: yaml.v3 cannot re-encode every input faithfully (a null
-	// mapping key becomes ''), and such a file is refused, not changed.
-	check, err := parseKustomization(out)
-	budget := 1 << 16
-	if err != nil || !sameNode(check.YNode(), root.YNode(), &budget) {
-		return nil, Change{}, fmt.Errorf("the file cannot be re-encoded without changing more than the images: entry: %w", ErrNotKustomization)
 	}
 	return out, Change{Image: name, Old: old.Version, New: want}, nil
 }

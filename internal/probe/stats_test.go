@@ -72,3 +72,29 @@ func TestWilson(t *testing.T) {
 func near(got, want float64) bool {
 	return math.Abs(got-want) <= 1e-9*math.Max(math.Abs(want), 1e-300) || (want == 0 && got == 0)
 }
+
+func TestExpectedShare(t *testing.T) {
+	seed := Routing{Weight: 20, Header: "X-Canary", HeaderValue: "iwantsit"}
+	always := Routing{Weight: 40, Header: "X-Canary"}
+	for _, tc := range []struct {
+		name    string
+		r       Routing
+		headers map[string]string
+		want    float64
+	}{
+		{"weight", seed, nil, 0.2},
+		{"header matches", seed, map[string]string{"X-Canary": "iwantsit"}, 1},
+		{"header name is case-insensitive", seed, map[string]string{"x-canary": "iwantsit"}, 1},
+		{"wrong value falls to the weight (the seed: 50/50 old at weight 0)", seed, map[string]string{"X-Canary": "huari"}, 0.2},
+		{"no value annotation: always", always, map[string]string{"X-Canary": "always"}, 1},
+		{"no value annotation: never", always, map[string]string{"X-Canary": "never"}, 0},
+		{"no value annotation: other value falls to the weight", always, map[string]string{"X-Canary": "yes"}, 0.4},
+		{"promoted", Routing{Promoted: true, Header: "X-Canary", HeaderValue: "iwantsit"}, map[string]string{"X-Canary": "iwantsit"}, 1},
+		{"aborted, header or not", Routing{Aborted: true, Weight: 0, Header: "X-Canary", HeaderValue: "iwantsit"}, map[string]string{"X-Canary": "iwantsit"}, 0},
+		{"setCanaryScale step: weight 0", Routing{Weight: 0, Header: "X-Canary", HeaderValue: "iwantsit"}, nil, 0},
+	} {
+		if got := tc.r.ExpectedShare(tc.headers); got != tc.want {
+			t.Errorf("%s: ExpectedShare = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
