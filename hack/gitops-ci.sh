@@ -6,8 +6,8 @@
 #   2. gen validate: every overlay and Argo CD manifest would be accepted by
 #      the API server, Argo Rollouts and Argo CD. With BASE_REF set (a pull
 #      request's base), only overlays whose inputs changed are validated.
-# gen is taken from $GEN, else from PATH, else built with go run at
-# $GEN_VERSION (default latest).
+# gen is taken from $GEN, else from PATH, else built with go run at the
+# release gen.yaml pins (ci.genVersion), never an unpinned one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${GEN:-}" ]; then
@@ -15,7 +15,8 @@ if [ -n "${GEN:-}" ]; then
 elif command -v gen >/dev/null 2>&1; then
   gen=(gen)
 else
-  gen=(go run "github.com/rolloutgen/rolloutgen/cmd/gen@${GEN_VERSION:-latest}")
+  echo "gitops-ci.sh: install gen or set ci.genVersion in gen.yaml (a release tag, e.g. v0.4.0)" >&2
+  exit 2
 fi
 "${gen[@]}" render --check
 if [ -n "${BASE_REF:-}" ]; then

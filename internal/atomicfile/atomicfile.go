@@ -21,13 +21,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = fill(tmp, data, perm)
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
@@ -36,4 +30,16 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return err // os errors name the file
 	}
 	return nil
+}
+
+// fill writes data to the new temp file f, gives it perm and closes it.
+func fill(f *os.File, data []byte, perm os.FileMode) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

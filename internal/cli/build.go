@@ -88,13 +88,19 @@ func runBuild(_ context.Context, o *buildOptions) error {
 			return err
 		}
 	}
+	written := map[string]overlay{} // config rejects colliding names; never overwrite one anyway
 	for i, ov := range overlays {
 		out, err := kustomize.Build(fsys, filepath.Join(root, filepath.FromSlash(ov.Dir())))
 		if err != nil {
 			return fmt.Errorf("%s: %w", ov.Dir(), err)
 		}
 		if o.outDir != "" {
-			p := filepath.Join(o.path(o.outDir), ov.Env+"-"+ov.App+".yaml")
+			name := config.BuildFileName(ov.Env, ov.App)
+			if other, ok := written[name]; ok {
+				return usagef("--out-dir: overlays %s and %s would both be written to %q", ov.Dir(), other.Dir(), name)
+			}
+			written[name] = ov
+			p := filepath.Join(o.path(o.outDir), name)
 			if err := atomicfile.Write(p, out, 0o644); err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"path/filepath"
 	"strings"
 	"time"
@@ -144,17 +143,9 @@ func (o *bumpOptions) validate() error {
 	return nil
 }
 
-// parseIdentity splits "Name <email>"; "" is no identity.
-func parseIdentity(s string) (name, email string, err error) {
-	if strings.TrimSpace(s) == "" {
-		return "", "", nil
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name == "" {
-		return "", "", errors.New(`want "Name <email>"`)
-	}
-	return a.Name, a.Address, nil
-}
+// parseIdentity splits "Name <email>" as git commit --author does; ""
+// is no identity.
+func parseIdentity(s string) (name, email string, err error) { return gitrepo.ParseIdent(s) }
 
 // remoteMemoryLimit is the GOMEMLIMIT of a remote bump, unless set.
 const remoteMemoryLimit = 80 << 20

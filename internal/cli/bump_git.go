@@ -101,7 +101,7 @@ func (o *bumpOptions) openLocal() (*bumpWork, error) {
 	var err error
 	if o.path != "" {
 		dir := o.globalOptions.path(o.path)
-		if repo, err = gitrepo.Open(dir); err != nil {
+		if repo, err = gitrepo.OpenEnv(dir, o.deps.Getenv); err != nil {
 			return nil, fmt.Errorf("--path %s: %w", o.path, err)
 		}
 		rel, err := repoRel(repo.Root(), dir)
@@ -118,7 +118,7 @@ func (o *bumpOptions) openLocal() (*bumpWork, error) {
 		if w.target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
 			return nil, err
 		}
-		if repo, err = gitrepo.Open(root); err != nil {
+		if repo, err = gitrepo.OpenEnv(root, o.deps.Getenv); err != nil {
 			return nil, err
 		}
 		sub, err := repoRel(repo.Root(), root)

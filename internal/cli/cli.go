@@ -91,6 +91,7 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newProbeCmd(g),
 		newStatusCmd(g),
 		newWaitCmd(g),
+		newCanaryCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

@@ -177,3 +177,97 @@ func TestApplicationNamesCollide(t *testing.T) {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
 }
+
+// Values gen.yaml used to accept that break at runtime, keys echoed raw,
+// and names that collide: each is refused with a one-line error naming
+// the field (issues 11.6, 13.1, 13.2, 13.7, 13.10).
+func TestRefusedValues(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string // replaced once in minimal
+		want     string
+	}{
+		{"argocd default project", "repo:", "argocd: {project: default}\nrepo:",
+			`gen.yaml:3: argocd.project: "default" is Argo CD's built-in AppProject: rendering it replaces that project for every Application using it; pick another name or set argocd.allowDefaultProject: true`},
+		{"default project from the app name", "name: web", "name: default",
+			`gen.yaml:1: argocd.project: "default" (defaulted from apps[0].name) is Argo CD's built-in AppProject: rendering it replaces that project for every Application using it; pick another name or set argocd.allowDefaultProject: true` + "\n" +
+				`gen.yaml:22: environments[0].apps.web: no app "web" in apps; known apps: default`},
+		{"header value only spaces", "value: yes-please", `value: "   "`,
+			`gen.yaml:13: apps[0].canary.header.value: is only spaces; nginx would never match it`},
+		{"header value right-to-left override", "value: yes-please", `value: "yes\u202Eplease"`,
+			`gen.yaml:13: apps[0].canary.header.value: "yes\u202eplease" holds characters other than printable ASCII (invisible or non-ASCII Unicode), which clients cannot be relied on to send`},
+		{"header value zero-width space", "value: yes-please", `value: "yes\u200Bplease"`,
+			`gen.yaml:13: apps[0].canary.header.value: "yes\u200bplease" holds characters other than printable ASCII (invisible or non-ASCII Unicode), which clients cannot be relied on to send`},
+		{"targetRevision with shell metacharacters", "url: https://git.example.com/x.git", "url: https://git.example.com/x.git\n  targetRevision: \"main;$(id)\"",
+			`gen.yaml:5: repo.targetRevision: "main;$(id)" is not a branch, tag or commit name (letters, digits and . _ / -; no "..", no leading - or /)`},
+		{"targetRevision option", "url: https://git.example.com/x.git", "url: https://git.example.com/x.git\n  targetRevision: --upload-pack=x",
+			`gen.yaml:5: repo.targetRevision: "--upload-pack=x" is not a branch, tag or commit name (letters, digits and . _ / -; no "..", no leading - or /)`},
+		{"image port out of range", "image: registry.example.com/web", "image: registry.example.com:99999/web",
+			`gen.yaml:7: apps[0].image: "registry.example.com:99999/web" names registry port 99999, outside 1..65535`},
+		{"reserved label", "replicas: 3", "replicas: 3\n    labels: {app: web, rollouts-pod-template-hash: abc}",
+			`gen.yaml:10: apps[0].labels.rollouts-pod-template-hash: label key "rollouts-pod-template-hash" is set by a controller on the pods it manages; pick another key`},
+		{"reserved label prefix", "replicas: 3", "replicas: 3\n    labels: {app: web, node.kubernetes.io/x: y}",
+			`gen.yaml:10: apps[0].labels.node.kubernetes.io/x: label key prefix "node.kubernetes.io" is reserved for kubernetes.io components; pick another prefix`},
+		{"kube-system namespace", "  - name: prod\n", "  - name: prod\n    namespace: kube-system\n",
+			`gen.yaml:25: environments[1].namespace: "kube-system" is reserved for Kubernetes' own components; pick another namespace`},
+		{"Argo CD's namespace", "  - name: prod\n", "  - name: prod\n    namespace: argo\n",
+			`gen.yaml:25: environments[1].namespace: "argo" is Argo CD's own namespace (argocd.namespace); pick another namespace`},
+		{"key with carriage return and escape", "    replicas: 3\n", "    replicas: 3\n    \"rep\\rlicas\\e[31m\": 4\n",
+			`gen.yaml:10: apps[0]."rep\rlicas\x1b[31m": unknown field; known fields are name, image, tag, replicas, containerPort, servicePort, labels, ingress, canary, resources, readinessProbe`},
+		{"bad genVersion", "repo:", "ci: {genVersion: latest}\nrepo:", `gen.yaml:3: ci.genVersion: "latest" is not a release tag of gen (e.g. v0.4.0)`},
+		{"app-of-apps collision", "repo:", "argocd: {project: web}\nrepo:",
+			`gen.yaml:25: environments[1].name: Argo CD Application "web-root" of web in root collides with the root app-of-apps of project "web"; rename the app, the environment or argocd.project`},
+		{"selectors overlap", "environments:", "  - name: api\n    image: registry.example.com/api\n    tag: v1\n    labels: {app: web, tier: api}\n    ingress: {host: api.example.com}\nenvironments:",
+			`gen.yaml:22: apps[1].labels: the selector of app "web" (its labels) also matches the pods of app "api"; give each app a label the other lacks`},
+		{"same host and path", "environments:", "  - name: api\n    image: registry.example.com/api\n    tag: v1\n    ingress: {host: web.example.com}\nenvironments:",
+			`gen.yaml:24: environments[0].name: apps "web" and "api" in dev both route host "web.example.com" path "/" (ingress class "nginx"); give one another host or path` + "\n" +
+				`gen.yaml:28: environments[1].name: apps "web" and "api" in prod both route host "web.example.com" path "/" (ingress class "nginx"); give one another host or path`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(minimal, tt.old) {
+				t.Fatalf("test edits %q, which is not in the minimal config", tt.old)
+			}
+			in := strings.Replace(minimal, tt.old, tt.new, 1)
+			if tt.name == "app-of-apps collision" {
+				in = strings.Replace(in, "  - name: prod\n", "  - name: root\n", 1)
+			}
+			_, err := config.Parse("gen.yaml", []byte(in))
+			if err == nil {
+				t.Fatalf("no error; want %s", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAllowedValues(t *testing.T) {
+	for name, edit := range map[string][2]string{
+		"default project allowed": {"repo:", "argocd: {project: default, allowDefaultProject: true}\nrepo:"},
+		"recommended label":       {"replicas: 3", "replicas: 3\n    labels: {app.kubernetes.io/name: web}"},
+		"registry with a port":    {"image: registry.example.com/web", "image: registry.example.com:5000/web"},
+		"release tag":             {"repo:", "ci: {genVersion: v0.4.1}\nrepo:"},
+		"tag as targetRevision":   {"url: https://git.example.com/x.git", "url: https://git.example.com/x.git\n  targetRevision: release/v1.2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := config.Parse("gen.yaml", []byte(strings.Replace(minimal, edit[0], edit[1], 1))); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// YAML booleans decode by YAML's rules: True is true.
+func TestBooleansFollowYAML(t *testing.T) {
+	for in, want := range map[string]bool{"true": true, "True": true, "TRUE": true, "false": false, "False": false} {
+		c, err := config.Parse("gen.yaml", []byte(strings.Replace(minimal, "setCanaryScale: {replicas: 1}", "setCanaryScale: {matchTrafficWeight: "+in+"}", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := *c.Apps[0].Canary.Steps[0].SetCanaryScale.MatchTrafficWeight; got != want {
+			t.Errorf("matchTrafficWeight: %s decoded as %v", in, got)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -83,12 +84,20 @@ func (d *decoder) fail(n *yaml.Node, field, format string, a ...any) {
 	d.errs = append(d.errs, &FieldError{File: d.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, a...)})
 }
 
+// join appends key to a field path. A key that is not plain text (a
+// carriage return, an escape code, a space) is %q-quoted, so an error
+// message never echoes it raw onto a terminal or a CI log.
 func join(path, key string) string {
+	if !plainFieldKey.MatchString(key) {
+		key = fmt.Sprintf("%q", key)
+	}
 	if path == "" {
 		return key
 	}
 	return path + "." + key
 }
+
+var plainFieldKey = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
@@ -181,7 +190,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			d.fail(n, path, "must be true or false, got %s", describe(n))
 			return
 		}
-		v.SetBool(n.Value == "true")
+		// YAML's rules, not a string compare: True and TRUE are true too.
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			d.fail(n, path, "must be true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(b)
 	default:
 		panic(fmt.Sprintf("config: unsupported field kind %s", v.Kind()))
 	}

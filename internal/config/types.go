@@ -18,6 +18,8 @@ type Config struct {
 	ArgoCD ArgoCD `yaml:"argocd"`
 	// Rollouts describes the Argo Rollouts controller the manifests target.
 	Rollouts Rollouts `yaml:"rollouts"`
+	// CI configures the CI files render writes for the GitOps repository.
+	CI CI `yaml:"ci"`
 	// Apps are rendered in order, each into base/<name>/.
 	Apps []App `yaml:"apps"`
 	// Environments form the promotion chain, first to last.
@@ -40,6 +42,18 @@ type ArgoCD struct {
 	Namespace string `yaml:"namespace"`
 	// Project is the AppProject generated for this repository.
 	Project string `yaml:"project"`
+	// AllowDefaultProject lets Project be "default": the rendered
+	// AppProject then replaces Argo CD's built-in one, restricting every
+	// other Application that uses it. Off unless set.
+	AllowDefaultProject bool `yaml:"allowDefaultProject"`
+}
+
+// CI configures hack/gitops-ci.sh and the workflow render writes.
+type CI struct {
+	// GenVersion is the release tag of gen (e.g. v0.4.0) the CI script
+	// builds with go run when no gen is installed. Without it the script
+	// fails instead of running an unpinned version.
+	GenVersion string `yaml:"genVersion"`
 }
 
 // Rollouts describes the Argo Rollouts controller.
@@ -220,3 +234,13 @@ func OverlayDir(env, app string) string { return "overlays/" + env + "/" + app }
 
 // BaseDir is the slash-separated, repo-relative base directory of app.
 func BaseDir(app string) string { return "base/" + app }
+
+// ApplicationName is the Argo CD Application (and argocd/apps/ file name)
+// of app in env.
+func ApplicationName(app, env string) string { return app + "-" + env }
+
+// RootApplicationName names the app-of-apps of project.
+func RootApplicationName(project string) string { return project + "-root" }
+
+// BuildFileName is the file gen build --out-dir writes for app in env.
+func BuildFileName(env, app string) string { return env + "-" + app + ".yaml" }

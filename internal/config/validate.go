@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,6 +24,9 @@ var (
 	pauseDuration  = regexp.MustCompile(`^[0-9]+(s|m|h)?$`)
 	urlPath        = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	httpTokenChars = "!#$%&'*+-.^_`|~"
+	gitRevision    = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	// releaseTag is a Go module version (semantic version with a v).
+	releaseTag = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 )
 
 // IsHTTPToken reports whether s is an RFC 9110 token (a valid header name).
@@ -123,10 +127,22 @@ func validate(c *Config) Errors {
 	if v.required("repo.url", c.Repo.URL) && strings.ContainsAny(c.Repo.URL, " \"'") {
 		v.errorf("repo.url", "%q must not contain spaces or quotes", c.Repo.URL)
 	}
-	v.safe("repo.targetRevision", c.Repo.TargetRevision)
+	if v.safe("repo.targetRevision", c.Repo.TargetRevision) && !IsGitRevision(c.Repo.TargetRevision) {
+		v.errorf("repo.targetRevision", "%q is not a branch, tag or commit name (letters, digits and . _ / -; no \"..\", no leading - or /)", c.Repo.TargetRevision)
+	}
 	v.label("argocd.namespace", c.ArgoCD.Namespace)
 	if v.explicit("argocd.project") || len(c.Apps) == 0 || IsDNS1123Label(c.Apps[0].Name) {
 		v.label("argocd.project", c.ArgoCD.Project) // else defaulted from a bad app name, reported there
+	}
+	if c.ArgoCD.Project == "default" && !c.ArgoCD.AllowDefaultProject {
+		how := ""
+		if !v.explicit("argocd.project") {
+			how = " (defaulted from apps[0].name)"
+		}
+		v.errorf("argocd.project", "%q%s is Argo CD's built-in AppProject: rendering it replaces that project for every Application using it; pick another name or set argocd.allowDefaultProject: true", c.ArgoCD.Project, how)
+	}
+	if gv := c.CI.GenVersion; gv != "" && v.safe("ci.genVersion", gv) && !releaseTag.MatchString(gv) {
+		v.errorf("ci.genVersion", "%q is not a release tag of gen (e.g. v0.4.0)", gv)
 	}
 	for i, cls := range c.Rollouts.NginxIngressClasses {
 		p := fmt.Sprintf("rollouts.nginxIngressClasses[%d]", i)
@@ -163,29 +179,93 @@ func validate(c *Config) Errors {
 		if v.explicit(p+".namespace") || IsDNS1123Label(e.Name) {
 			v.label(p+".namespace", e.Namespace) // else defaulted from a bad name, reported there
 		}
+		if ns := e.Namespace; strings.HasPrefix(ns, "kube-") {
+			v.errorf(p+".namespace", "%q is reserved for Kubernetes' own components; pick another namespace", ns)
+		} else if ns == c.ArgoCD.Namespace {
+			v.errorf(p+".namespace", "%q is Argo CD's own namespace (argocd.namespace); pick another namespace", ns)
+		}
 		if other, ok := namespaces[e.Namespace]; ok {
 			v.errorf(p+".namespace", "namespace %q is already used by environment %q; each environment needs its own", e.Namespace, other)
 		}
 		namespaces[e.Namespace] = e.Name
 		v.environment(p, e)
 	}
-	v.applicationNames()
+	v.generatedNames()
+	v.selectorsAndRoutes()
 	return v.errs
 }
 
-// applicationNames rejects apps and environments whose Argo CD Application
-// names, <app>-<env>, would collide ("a-b" in "c" and "a" in "b-c").
-func (v *validator) applicationNames() {
+// generatedNames rejects apps and environments whose generated names
+// collide: the Argo CD Application <app>-<env> (also the file
+// argocd/apps/<app>-<env>.yaml) with another one ("a-b" in "c" and "a" in
+// "b-c") or with the root app-of-apps <project>-root, and the file
+// <env>-<app>.yaml that gen build --out-dir writes.
+func (v *validator) generatedNames() {
 	type pair struct{ app, env string }
-	seen := map[string]pair{}
+	root := RootApplicationName(v.c.ArgoCD.Project)
+	apps, files := map[string]pair{}, map[string]pair{}
 	for i, e := range v.c.Environments {
+		p := fmt.Sprintf("environments[%d].name", i)
 		for _, a := range v.c.Apps {
-			name := a.Name + "-" + e.Name
+			name := ApplicationName(a.Name, e.Name)
 			// The same pair twice is a duplicate app or environment, reported as such.
-			if other, ok := seen[name]; ok && other.app != a.Name && other.env != e.Name {
-				v.errorf(fmt.Sprintf("environments[%d].name", i), "Argo CD Application %q of %s in %s collides with that of %s in %s; rename the app or the environment", name, a.Name, e.Name, other.app, other.env)
+			if other, ok := apps[name]; ok && other.app != a.Name && other.env != e.Name {
+				v.errorf(p, "Argo CD Application %q of %s in %s collides with that of %s in %s; rename the app or the environment", name, a.Name, e.Name, other.app, other.env)
+			} else if name == root {
+				v.errorf(p, "Argo CD Application %q of %s in %s collides with the root app-of-apps of project %q; rename the app, the environment or argocd.project", name, a.Name, e.Name, v.c.ArgoCD.Project)
 			}
-			seen[name] = pair{a.Name, e.Name}
+			apps[name] = pair{a.Name, e.Name}
+			file := BuildFileName(e.Name, a.Name)
+			if other, ok := files[file]; ok && other.app != a.Name && other.env != e.Name {
+				v.errorf(p, "gen build --out-dir file %q of %s in %s collides with that of %s in %s; rename the app or the environment", file, a.Name, e.Name, other.app, other.env)
+			}
+			files[file] = pair{a.Name, e.Name}
+		}
+	}
+}
+
+// selectorsAndRoutes rejects apps that would take each other's pods or
+// traffic in an environment (all of an environment's apps share its
+// namespace): an app whose labels (its Services' and Rollout's selector)
+// are a subset of another app's selects that app's pods too; two apps on
+// the same ingress class, host and path split its traffic.
+func (v *validator) selectorsAndRoutes() {
+	// byPair indexes apps by each label; A's labels are a subset of B's
+	// when every label of A is one of B's.
+	byPair := map[[2]string][]int{}
+	for i, a := range v.c.Apps {
+		for k, val := range a.Labels {
+			byPair[[2]string{k, val}] = append(byPair[[2]string{k, val}], i)
+		}
+	}
+	for j, b := range v.c.Apps {
+		hits := map[int]int{}
+		for k, val := range b.Labels {
+			for _, i := range byPair[[2]string{k, val}] {
+				hits[i]++
+			}
+		}
+		for _, i := range slices.Sorted(maps.Keys(hits)) {
+			a := v.c.Apps[i]
+			if i == j || hits[i] != len(a.Labels) || a.Name == b.Name {
+				continue
+			}
+			if len(a.Labels) == len(b.Labels) && i > j {
+				continue // equal label sets: reported once, on the later app
+			}
+			v.errorf(fmt.Sprintf("apps[%d].labels", max(i, j)), "the selector of app %q (its labels) also matches the pods of app %q; give each app a label the other lacks", a.Name, b.Name)
+		}
+	}
+	for ei := range v.c.Environments {
+		e := &v.c.Environments[ei]
+		seen := map[[3]string]string{}
+		for ai := range v.c.Apps {
+			r := v.c.Resolve(&v.c.Apps[ai], e)
+			key := [3]string{r.Ingress.ClassName, r.Ingress.Host, r.Ingress.Path}
+			if other, ok := seen[key]; ok && other != r.Name {
+				v.errorf(fmt.Sprintf("environments[%d].name", ei), "apps %q and %q in %s both route host %q path %q (ingress class %q); give one another host or path", other, r.Name, e.Name, r.Ingress.Host, r.Ingress.Path, r.Ingress.ClassName)
+			}
+			seen[key] = r.Name
 		}
 	}
 }
@@ -195,8 +275,12 @@ func (v *validator) app(p string, a *App) {
 	if len(a.Name) > maxAppName {
 		v.errorf(p+".name", "%q is longer than %d characters, so its Service names would not fit a DNS label", a.Name, maxAppName)
 	}
-	if v.required(p+".image", a.Image) && !imagePattern.MatchString(a.Image) {
-		v.errorf(p+".image", "%q is not an image repository (no tag or digest; lower-case path components)", a.Image)
+	if v.required(p+".image", a.Image) {
+		if !imagePattern.MatchString(a.Image) {
+			v.errorf(p+".image", "%q is not an image repository (no tag or digest; lower-case path components)", a.Image)
+		} else if port, ok := registryPort(a.Image); ok && (port < 1 || port > 65535) {
+			v.errorf(p+".image", "%q names registry port %d, outside 1..65535", a.Image, port)
+		}
 	}
 	v.tag(p+".tag", a.Tag, true)
 	if a.Replicas < 1 {
@@ -205,8 +289,10 @@ func (v *validator) app(p string, a *App) {
 	v.port(p+".containerPort", a.ContainerPort)
 	v.port(p+".servicePort", a.ServicePort)
 	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
-		lp := p + ".labels." + k
-		v.labelKey(lp, k)
+		lp := join(p+".labels", k)
+		if v.labelKey(lp, k) {
+			v.reservedLabel(lp, k)
+		}
 		if val := a.Labels[k]; v.safe(lp, val) && (len(val) > 63 || !labelValue.MatchString(val)) {
 			v.errorf(lp, "%q is not a valid label value", val)
 		}
@@ -226,8 +312,15 @@ func (v *validator) app(p string, a *App) {
 		if v.required(p+".canary.header.name", h.Name) && !IsHTTPToken(h.Name) {
 			v.errorf(p+".canary.header.name", "%q is not an HTTP header name (RFC 9110 token)", h.Name)
 		}
-		if v.required(p+".canary.header.value", h.Value) && strings.ContainsAny(h.Value, "\t") {
-			v.errorf(p+".canary.header.value", "must not contain tabs")
+		if v.required(p+".canary.header.value", h.Value) {
+			switch {
+			case strings.TrimSpace(h.Value) == "":
+				v.errorf(p+".canary.header.value", "is only spaces; nginx would never match it")
+			case strings.TrimSpace(h.Value) != h.Value:
+				v.errorf(p+".canary.header.value", "%q starts or ends with spaces, which HTTP strips from header values", h.Value)
+			case !printableASCII(h.Value):
+				v.errorf(p+".canary.header.value", "%q holds characters other than printable ASCII (invisible or non-ASCII Unicode), which clients cannot be relied on to send", h.Value)
+			}
 		}
 	}
 	v.steps(p+".canary.steps", a.Canary.Steps, a.Replicas)
@@ -272,19 +365,88 @@ func (v *validator) host(path, host string) {
 	}
 }
 
-func (v *validator) labelKey(path, k string) {
+func (v *validator) labelKey(path, k string) bool {
 	name := k
 	if i := strings.LastIndexByte(k, '/'); i >= 0 {
 		prefix := k[:i]
 		name = k[i+1:]
 		if len(prefix) > 253 || !dns1123Subdomain.MatchString(prefix) {
 			v.errorf(path, "label key prefix %q is not a DNS subdomain", prefix)
-			return
+			return false
 		}
 	}
 	if len(name) > 63 || !labelName.MatchString(name) {
 		v.errorf(path, "label key %q is not a valid label name", k)
+		return false
 	}
+	return true
+}
+
+// reservedLabels are set by controllers on the pods and ReplicaSets they
+// manage: Argo Rollouts' rollouts-pod-template-hash (its
+// v1alpha1.DefaultRolloutUniqueLabelKey), the Deployment and StatefulSet
+// controllers' pod-template-hash and controller-revision-hash. An app
+// label with one of these keys fights the controller over the selector.
+var reservedLabels = []string{"rollouts-pod-template-hash", "pod-template-hash", "controller-revision-hash"}
+
+// reservedLabel rejects keys controllers own and the prefixes reserved
+// for Kubernetes (kubernetes.io/, k8s.io/ and their subdomains, except the
+// recommended app.kubernetes.io/) and Argo (argoproj.io/).
+func (v *validator) reservedLabel(path, k string) {
+	if slices.Contains(reservedLabels, k) {
+		v.errorf(path, "label key %q is set by a controller on the pods it manages; pick another key", k)
+		return
+	}
+	prefix, _, ok := strings.Cut(k, "/")
+	if !ok || prefix == "app.kubernetes.io" {
+		return
+	}
+	for _, r := range []string{"kubernetes.io", "k8s.io", "argoproj.io"} {
+		if prefix == r || strings.HasSuffix(prefix, "."+r) {
+			v.errorf(path, "label key prefix %q is reserved for %s components; pick another prefix", prefix, r)
+			return
+		}
+	}
+}
+
+// registryPort returns the port of an image's registry host, if it names one.
+func registryPort(image string) (int, bool) {
+	host, _, ok := strings.Cut(image, "/")
+	if !ok {
+		return 0, false
+	}
+	_, port, ok := strings.Cut(host, ":")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return -1, true
+	}
+	return n, true
+}
+
+// printableASCII reports whether s holds only printable ASCII (space to
+// tilde): no control characters, no invisible or bidirectional Unicode.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// IsGitRevision reports whether s can name a branch, tag or commit the
+// way git check-ref-format allows, restricted to characters that mean
+// nothing to a shell or a YAML parser: the value lands in a CI workflow.
+func IsGitRevision(s string) bool {
+	if s == "" || !gitRevision.MatchString(s) {
+		return false
+	}
+	return !strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "/") && !strings.HasSuffix(s, "/") &&
+		!strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ".lock") &&
+		!strings.Contains(s, "..") && !strings.Contains(s, "//") && !strings.Contains(s, "/.")
 }
 
 // steps enforces the project's canary policy, stricter than Argo Rollouts:
@@ -351,7 +513,7 @@ func (v *validator) canaryScale(p string, sc *SetCanaryScale, replicas int) {
 
 func (v *validator) environment(p string, e *Environment) {
 	for _, name := range slices.Sorted(maps.Keys(e.Apps)) {
-		op := p + ".apps." + name
+		op := join(p+".apps", name)
 		app, ok := v.c.App(name)
 		if !ok {
 			v.errorf(op, "no app %q in apps; known apps: %s", name, strings.Join(v.c.AppNames(), ", "))

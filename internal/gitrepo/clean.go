@@ -1,11 +1,13 @@
 package gitrepo
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -83,7 +85,7 @@ func checkIndexClean(path string, head object.TreeEntry, inHead bool, l indexLoo
 	case !l.found:
 		return fmt.Errorf("%q is staged for deletion (not in the index): %w", path, ErrDirtyFile)
 	case l.entry.extFlags&extSkipWorktree != 0:
-		return fmt.Errorf("%q is outside the sparse checkout (skip-worktree); check it out first", path)
+		return fmt.Errorf("%q is outside the sparse checkout (skip-worktree); run: git sparse-checkout add %s (or git update-index --no-skip-worktree %s)", path, pathDir(path), path)
 	case l.entry.extFlags&extIntentToAdd != 0:
 		return fmt.Errorf("%q is marked intent-to-add: %w", path, ErrDirtyFile)
 	case l.entry.hash != head.Hash:
@@ -101,12 +103,15 @@ func sameMode(indexMode uint32, tree filemode.FileMode) bool {
 	return indexMode == uint32(tree)
 }
 
-// checkWorktreeClean hashes the one worktree file and compares it with
-// HEAD's blob (and its executable bit, unless core.fileMode is false).
+// checkWorktreeClean hashes the one worktree file, after git's check-in
+// conversion (line endings), and compares it with HEAD's blob (and its
+// executable bit, unless core.fileMode is false). It refuses a symlink
+// anywhere on the path and conversions only git can make.
 func (r *Repo) checkWorktreeClean(path string, head object.TreeEntry, inHead bool) error {
-	full := filepath.Join(r.root, filepath.FromSlash(path))
-	fi, err := os.Lstat(full)
+	fi, err := r.lstatWorktree(path)
 	switch {
+	case errors.Is(err, ErrSymlinkInPath):
+		return err
 	case errors.Is(err, fs.ErrNotExist) && !inHead:
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
@@ -118,17 +123,51 @@ func (r *Repo) checkWorktreeClean(path string, head object.TreeEntry, inHead boo
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%q is not a regular file in the worktree: %w", path, ErrDirtyFile)
 	}
-	if fm, ok := configBool(r.config, "core", "filemode"); !ok || fm {
+	if fm, ok, _ := r.config.boolValue("core.filemode"); !ok || fm {
 		if exec := fi.Mode()&0o111 != 0; exec != (head.Mode == filemode.Executable) {
 			return fmt.Errorf("%q has a mode change in the worktree: %w", path, ErrDirtyFile)
 		}
 	}
-	content, err := os.ReadFile(full)
+	content, err := r.readWorktree(path)
 	if err != nil {
 		return fmt.Errorf("check %q: %w", path, err)
 	}
-	if plumbing.ComputeHash(plumbing.BlobObject, content) != head.Hash {
+	blob, err := r.blobContent(path, content, head, inHead)
+	if err != nil {
+		return err
+	}
+	if plumbing.ComputeHash(plumbing.BlobObject, blob) != head.Hash {
 		return fmt.Errorf("%q has unstaged changes: %w", path, ErrDirtyFile)
 	}
 	return nil
+}
+
+// blobContent is what git add would store for path with these worktree
+// bytes: line endings converted as its attributes and core.autocrlf say
+// (attributes.go). head is the blob it replaces, if any: in the automatic
+// modes a blob that already holds CRs is left alone, as git does.
+func (r *Repo) blobContent(path string, worktree []byte, head object.TreeEntry, inHead bool) ([]byte, error) {
+	conv, err := r.checkinConversion(path)
+	if err != nil {
+		return nil, err
+	}
+	if conv.action == crlfBinary || !bytes.Contains(worktree, []byte("\r\n")) {
+		return worktree, nil
+	}
+	hadCR := false
+	if inHead && conv.action == crlfAuto {
+		old, err := readBlob(r, head.Hash)
+		if err != nil {
+			return nil, err
+		}
+		hadCR = bytes.IndexByte(old, '\r') >= 0
+	}
+	return conv.toGit(worktree, hadCR), nil
+}
+
+func pathDir(p string) string {
+	if d := path.Dir(p); d != "." {
+		return d
+	}
+	return "/"
 }

@@ -76,14 +76,24 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err != nil {
 		return res, err
 	}
-	res.Blob = plumbing.ComputeHash(plumbing.BlobObject, req.Content)
+	// Fail on a dirty file before anything else.
+	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
+		return res, err
+	}
+	// The worktree gets req.Content as is; the blob is what git add would
+	// make of it (line endings: attributes.go).
+	blob, err := r.blobContent(req.Path, req.Content, head, inHead)
+	if err != nil {
+		return res, err
+	}
+	res.Blob = plumbing.ComputeHash(plumbing.BlobObject, blob)
 	if inHead && head.Hash == res.Blob {
 		return res, fmt.Errorf("%q on branch %q: %w", req.Path, branch, ErrNoChange)
 	}
 	res.Commit, res.Tree, err = r.run(ctx, checkoutTxn{
 		branch:    branch,
 		parent:    parent,
-		files:     []fileChange{{path: req.Path, from: head, inFrom: inHead, content: req.Content}},
+		files:     []fileChange{{path: req.Path, from: head, inFrom: inHead, content: req.Content, blob: blob}},
 		meta:      &req.Meta,
 		who:       req.Meta.Committer,
 		reflogMsg: commitReflogMsg(req.Meta.Message),

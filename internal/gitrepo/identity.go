@@ -1,13 +1,12 @@
 package gitrepo
 
 import (
+	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	formatcfg "github.com/go-git/go-git/v5/plumbing/format/config"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -18,40 +17,86 @@ type IdentityFlags struct {
 	CommitterName, CommitterEmail string
 }
 
+// ParseIdent splits "Name <email>" as git does for --author
+// (ident.c, split_ident_line): the name is what precedes the first '<',
+// the email what lies between it and the next '>'; anything after is
+// ignored. Both are then cleaned as git cleans every identity it writes
+// (see cleanIdent), so "github-actions[bot] <1+github-actions[bot]@…>"
+// is taken as is and `Name (comment) <e>` keeps its comment. "" is no
+// identity.
+func ParseIdent(s string) (name, email string, err error) {
+	if strings.TrimSpace(s) == "" {
+		return "", "", nil
+	}
+	lt := strings.IndexByte(s, '<')
+	if lt < 0 {
+		return "", "", errors.New(`want "Name <email>"`)
+	}
+	gt := strings.IndexByte(s[lt+1:], '>')
+	if gt < 0 {
+		return "", "", errors.New(`want "Name <email>": no '>' after the email`)
+	}
+	name, email = cleanIdent(s[:lt]), cleanIdent(s[lt+1:lt+1+gt])
+	if name == "" {
+		return "", "", fmt.Errorf("empty name (git: \"empty ident name not allowed\")")
+	}
+	return name, email, nil
+}
+
+// cleanIdent is git's strbuf_addstr_without_crud: "crud" (control
+// characters, space and . , : ; < > " \ ') is trimmed from both ends, and
+// '<', '>' and newlines are dropped inside, so the identity line stays
+// parseable. Nothing else changes: quotes and parentheses inside a name
+// are kept.
+func cleanIdent(s string) string {
+	crud := func(c byte) bool {
+		return c <= ' ' || strings.IndexByte(".,:;<>\"\\'", c) >= 0
+	}
+	for len(s) > 0 && crud(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && crud(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '<' || r == '>' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // ResolveIdentity picks author and committer the way git commit does, with
 // command-line flags in front: flags, then GIT_AUTHOR_NAME/_EMAIL and
-// GIT_COMMITTER_NAME/_EMAIL, then git config (author.* or committer.*,
-// then user.*; repository, then global ~/.gitconfig and
-// $XDG_CONFIG_HOME/git/config, then system), then $EMAIL for the email.
+// GIT_COMMITTER_NAME/_EMAIL, then git config as `git config --get` reads
+// it (author.* or committer.*, then user.*; every scope, includes
+// followed: config.go), then $EMAIL for the email. Names and emails are
+// cleaned as git cleans them (cleanIdent).
 // A committer name or email found nowhere is the author's, so a CI job that passes only
 // --author works without any git config. Dates are now, unless
 // GIT_AUTHOR_DATE / GIT_COMMITTER_DATE are set. repo may be nil (no
 // repository-level config); getenv is os.Getenv in production.
-// [include] directives of config files are not followed.
 func ResolveIdentity(flags IdentityFlags, getenv func(string) string, repo *Repo, now time.Time) (author, committer object.Signature, err error) {
-	layers, err := configLayers(getenv, repo)
-	if err != nil {
+	var cfg *gitConfig
+	if repo != nil {
+		cfg = repo.config
+	} else if cfg, err = loadConfig(configSource{getenv: getenv}); err != nil {
 		return author, committer, err
 	}
 	fromConfig := func(role, key string) string {
-		for _, cfg := range layers { // most specific first
-			if v := configValue(cfg, role, "", key); v != "" {
-				return v
-			}
-			if v := configValue(cfg, "user", "", key); v != "" {
-				return v
-			}
+		if v, ok := cfg.get(role + "." + key); ok {
+			return v
 		}
-		return ""
+		return cfg.value("user." + key)
 	}
 	pick := func(flag, envKey, role, key string) string {
 		for _, v := range []string{flag, getenv(envKey), fromConfig(role, key)} {
-			if v = strings.TrimSpace(v); v != "" {
+			if v = cleanIdent(v); v != "" {
 				return v
 			}
 		}
 		if key == "email" {
-			return strings.TrimSpace(getenv("EMAIL"))
+			return cleanIdent(getenv("EMAIL"))
 		}
 		return ""
 	}
@@ -78,9 +123,6 @@ func ResolveIdentity(flags IdentityFlags, getenv func(string) string, repo *Repo
 			return author, committer, fmt.Errorf("no %s identity (name %q, email %q): pass %s, set GIT_%s_NAME and GIT_%s_EMAIL, or run git config user.name and git config user.email",
 				s.role, s.sig.Name, s.sig.Email, s.flag, strings.ToUpper(s.role), strings.ToUpper(s.role))
 		}
-		if strings.ContainsAny(s.sig.Name+s.sig.Email, "<>\n\x00") {
-			return author, committer, fmt.Errorf("%s identity %q <%q>: name and email must not contain '<', '>' or newlines", s.role, s.sig.Name, s.sig.Email)
-		}
 	}
 	if author.When, err = identityDate(getenv("GIT_AUTHOR_DATE"), now); err != nil {
 		return author, committer, fmt.Errorf("GIT_AUTHOR_DATE: %w", err)
@@ -89,44 +131,6 @@ func ResolveIdentity(flags IdentityFlags, getenv func(string) string, repo *Repo
 		return author, committer, fmt.Errorf("GIT_COMMITTER_DATE: %w", err)
 	}
 	return author, committer, nil
-}
-
-// configLayers returns the config files git would read, most specific
-// first: repository, global (~/.gitconfig over XDG), system.
-func configLayers(getenv func(string) string, repo *Repo) ([]*formatcfg.Config, error) {
-	var paths []string
-	if g := getenv("GIT_CONFIG_GLOBAL"); g != "" {
-		paths = append(paths, g)
-	} else {
-		home := getenv("HOME")
-		if home != "" {
-			paths = append(paths, filepath.Join(home, ".gitconfig"))
-		}
-		if xdg := getenv("XDG_CONFIG_HOME"); xdg != "" {
-			paths = append(paths, filepath.Join(xdg, "git", "config"))
-		} else if home != "" {
-			paths = append(paths, filepath.Join(home, ".config", "git", "config"))
-		}
-	}
-	if v := strings.ToLower(getenv("GIT_CONFIG_NOSYSTEM")); v == "" || v == "0" || v == "false" {
-		if s := getenv("GIT_CONFIG_SYSTEM"); s != "" {
-			paths = append(paths, s)
-		} else {
-			paths = append(paths, "/etc/gitconfig")
-		}
-	}
-	var layers []*formatcfg.Config
-	if repo != nil {
-		layers = append(layers, repo.config)
-	}
-	for _, p := range paths {
-		cfg, err := readConfigFile(p)
-		if err != nil {
-			return nil, err
-		}
-		layers = append(layers, cfg)
-	}
-	return layers, nil
 }
 
 // identityDate parses the date formats git documents for GIT_*_DATE: its

@@ -79,7 +79,9 @@ func TestResolveIdentity(t *testing.T) {
 		{name: "none", wantErr: "no author identity"},
 		{name: "name without email", flags: IdentityFlags{AuthorName: "A"}, wantErr: "no author identity"},
 		{name: "EMAIL fallback", flags: IdentityFlags{AuthorName: "A"}, env: map[string]string{"EMAIL": "e@x"}, wantAuthor: "A <e@x> 1778051289 +0000", wantCommitter: "A <e@x> 1778051289 +0000"},
-		{name: "angle brackets refused", flags: IdentityFlags{AuthorName: "A <b>", AuthorEmail: "a@x"}, wantErr: "must not contain"},
+		// As git var GIT_AUTHOR_IDENT: '<' and '>' dropped, crud trimmed.
+		{name: "angle brackets dropped as git does", flags: IdentityFlags{AuthorName: " A <b> ", AuthorEmail: "<a@x>"}, wantAuthor: "A b <a@x> 1778051289 +0000", wantCommitter: "A b <a@x> 1778051289 +0000"},
+		{name: "name of crud only", flags: IdentityFlags{AuthorName: ".,;", AuthorEmail: "a@x"}, wantErr: "no author identity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,11 +104,12 @@ func TestResolveIdentity(t *testing.T) {
 				f.WriteString(tt.repo)
 				f.Close()
 			}
-			r, err := Open(g.dir)
+			getenv := func(k string) string { return env[k] }
+			r, err := OpenEnv(g.dir, getenv)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, c, err := ResolveIdentity(tt.flags, func(k string) string { return env[k] }, r, now)
+			a, c, err := ResolveIdentity(tt.flags, getenv, r, now)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -126,5 +129,40 @@ func TestResolveIdentity(t *testing.T) {
 				t.Errorf("committer = %q, want %q", got, tt.wantCommitter)
 			}
 		})
+	}
+}
+
+// TestParseIdentMatchesGitCommitAuthor: what `git commit --author`
+// records is what ParseIdent returns, bots' bracketed names, quotes and
+// comments included.
+func TestParseIdentMatchesGitCommitAuthor(t *testing.T) {
+	g := newGitRepo(t)
+	for _, id := range []string{
+		"github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+		"dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+		`"Quoted Name" <a@b>`,
+		"Name (comment) <a@b>",
+		`A "nick" B <a@b>`,
+		"O'Brien <o@b>",
+		"  .Lead; Trail,  <  a@b  >",
+		"x<y> <a@b>",
+		"Name <a@b> trailing",
+		"Name<a@b>",
+	} {
+		g.git("commit", "-q", "--allow-empty", "-m", "x", "--author", id)
+		want := g.git("log", "-1", "--format=%an|%ae")
+		name, email, err := ParseIdent(id)
+		if err != nil {
+			t.Errorf("%q: %v (git records %q)", id, err, want)
+			continue
+		}
+		if got := name + "|" + email; got != want {
+			t.Errorf("%q: got %q, git records %q", id, got, want)
+		}
+	}
+	for _, bad := range []string{"<a@b>", ".,; <a@b>", "Name", "Name <a@b"} {
+		if _, _, err := ParseIdent(bad); err == nil {
+			t.Errorf("%q: accepted; git refuses it", bad)
+		}
 	}
 }

@@ -19,7 +19,7 @@ var ErrLocalNotSynced = errors.New("pushed, but the local branch was left behind
 // RemoteURL is remote.<name>.url from the repository's config, as written
 // (it may hold credentials: pass it to ResolveEndpoint, never print it).
 func (r *Repo) RemoteURL(name string) (string, error) {
-	u := configValue(r.config, "remote", name, "url")
+	u := r.config.value("remote." + name + ".url")
 	if u == "" {
 		return "", fmt.Errorf("remote %q: no url in the repository's config: %w", name, ErrNoRemote)
 	}

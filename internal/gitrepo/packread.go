@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/go-git/go-billy/v5"
@@ -17,7 +19,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/objfile"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
 
 // objectStore is go-git's filesystem storage with a lighter read path.
@@ -30,25 +31,34 @@ import (
 // one fan-out bucket of names, and the offset-to-hash direction (needed
 // for delta bases) is a sorted table of positions (4 bytes an object).
 //
-// Everything else — writes, iteration, alternates, version 1 indexes —
-// is go-git's, through the embedded Storage.
+// Reads look in the repository's own store, then in its alternates
+// (alternates.go), all with this reader. Writes (always to the own
+// store), iteration, version 1 indexes and packs over 2 GB are go-git's,
+// through the embedded Storage.
 type objectStore struct {
-	*filesystem.Storage
-	fs    billy.Filesystem
-	dir   *dotgit.DotGit
-	cache cache.Object
+	*filesystem.Storage // the repository's own store; nil for an alternate
+	objects             billy.Filesystem
+	cache               cache.Object
+	// alternates are the stores objects/info/alternates and
+	// GIT_ALTERNATE_OBJECT_DIRECTORIES name, read-only (alternates.go).
+	alternates []*objectStore
 
 	mu     sync.Mutex
 	listed bool
 	packs  []*packIndex
 }
 
-func newObjectStore(fs billy.Filesystem) *objectStore {
+// newObjectStore opens the store of the repository whose common
+// directory is gitDir, without alternates.
+func newObjectStore(gitDir billy.Filesystem) *objectStore {
 	c := cache.NewObjectLRUDefault()
+	objects, err := gitDir.Chroot("objects")
+	if err != nil {
+		objects = gitDir // Chroot of osfs never fails
+	}
 	return &objectStore{
-		Storage: filesystem.NewStorage(fs, c),
-		fs:      fs,
-		dir:     dotgit.New(fs),
+		Storage: filesystem.NewStorage(gitDir, c),
+		objects: objects,
 		cache:   c,
 	}
 }
@@ -56,10 +66,7 @@ func newObjectStore(fs billy.Filesystem) *objectStore {
 // EncodedObject reads h as a loose object or from a pack, and asks go-git
 // only when neither has it.
 func (s *objectStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	obj, err := s.readObject(h)
-	if errors.Is(err, errUseGoGit) || errors.Is(err, plumbing.ErrObjectNotFound) {
-		return s.Storage.EncodedObject(t, h)
-	}
+	obj, err := s.find(h)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +74,88 @@ func (s *objectStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plu
 		return nil, plumbing.ErrObjectNotFound
 	}
 	return obj, nil
+}
+
+// HasEncodedObject looks in the alternates too, so nothing is fetched or
+// written again that a shared or reference clone already has.
+func (s *objectStore) HasEncodedObject(h plumbing.Hash) error {
+	if s.Storage != nil && s.Storage.HasEncodedObject(h) == nil {
+		return nil
+	}
+	_, err := s.find(h)
+	return err
+}
+
+// EncodedObjectSize is the object's size, wherever it lives.
+func (s *objectStore) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	if s.Storage != nil {
+		if n, err := s.Storage.EncodedObjectSize(h); err == nil {
+			return n, nil
+		}
+	}
+	obj, err := s.find(h)
+	if err != nil {
+		return 0, err
+	}
+	return obj.Size(), nil
+}
+
+// find reads h from this store, then from its alternates in order. A miss
+// everywhere lists the packs again and retries once, as git's
+// reprepare_packed_git does: a concurrent git gc may have moved the
+// object from a loose file or an old pack into a new pack.
+func (s *objectStore) find(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	for attempt := 0; ; attempt++ {
+		obj, err := s.findOnce(h)
+		if !errors.Is(err, plumbing.ErrObjectNotFound) || attempt > 0 {
+			return obj, err
+		}
+		s.relist()
+	}
+}
+
+func (s *objectStore) findOnce(h plumbing.Hash) (plumbing.EncodedObject, error) {
+	obj, err := s.readObject(h)
+	if errors.Is(err, errUseGoGit) {
+		if s.Storage == nil {
+			return nil, fmt.Errorf("object %s: in a pack this reader does not handle (index v1 or a pack over 2 GB) in an alternate object store", h)
+		}
+		return s.Storage.EncodedObject(plumbing.AnyObject, h)
+	}
+	if !errors.Is(err, plumbing.ErrObjectNotFound) {
+		return obj, err
+	}
+	for _, alt := range s.alternates {
+		obj, err := alt.findOnce(h)
+		if !errors.Is(err, plumbing.ErrObjectNotFound) {
+			return obj, err
+		}
+	}
+	return nil, plumbing.ErrObjectNotFound
+}
+
+// relist forgets the pack list of this store and its alternates.
+func (s *objectStore) relist() {
+	s.mu.Lock()
+	s.listed = false
+	s.mu.Unlock()
+	for _, alt := range s.alternates {
+		alt.relist()
+	}
+}
+
+// SetEncodedObject writes o as a loose object into the repository's own
+// store (never an alternate's). A concurrent git gc (prune-packed)
+// removes empty objects/xx directories; when the rename into one fails
+// for that, the write is tried again, as git's finalize_object_file
+// does.
+func (s *objectStore) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	for attempt := 1; ; attempt++ {
+		h, err := s.Storage.SetEncodedObject(o)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
+			return h, err
+		}
+	}
 }
 
 // errUseGoGit: a pack this reader does not handle; go-git reads it.
@@ -83,12 +172,20 @@ func (s *objectStore) readObject(h plumbing.Hash) (plumbing.EncodedObject, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.listed {
-		hashes, err := s.dir.ObjectPacks()
+		hashes, err := s.listPacks()
 		if err != nil {
 			return nil, err
 		}
+		known := map[plumbing.Hash]*packIndex{}
+		for _, p := range s.packs {
+			known[p.pack] = p // still listed: what was read of its index stays
+		}
+		s.packs = s.packs[:0]
 		for _, p := range hashes {
-			s.packs = append(s.packs, &packIndex{pack: p})
+			if known[p] == nil {
+				known[p] = &packIndex{pack: p}
+			}
+			s.packs = append(s.packs, known[p])
 		}
 		s.listed = true
 	}
@@ -112,7 +209,8 @@ func (s *objectStore) readObject(h plumbing.Hash) (plumbing.EncodedObject, error
 }
 
 func (s *objectStore) readLoose(h plumbing.Hash) (obj plumbing.EncodedObject, err error) {
-	f, err := s.dir.Object(h)
+	hex := h.String()
+	f, err := s.objects.Open(hex[:2] + "/" + hex[2:])
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, plumbing.ErrObjectNotFound
 	}
@@ -139,6 +237,29 @@ func (s *objectStore) readLoose(h plumbing.Hash) (obj plumbing.EncodedObject, er
 	return m, nil
 }
 
+// listPacks names the packs of the store, as git does: every
+// pack-<hash>.pack with its .idx beside it.
+func (s *objectStore) listPacks() ([]plumbing.Hash, error) {
+	files, err := s.objects.ReadDir("pack")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list packs: %w", err)
+	}
+	var packs []plumbing.Hash
+	for _, f := range files {
+		hex, ok := strings.CutPrefix(f.Name(), "pack-")
+		if !ok {
+			continue
+		}
+		if hex, ok = strings.CutSuffix(hex, ".pack"); ok && plumbing.IsHash(hex) {
+			packs = append(packs, plumbing.NewHash(hex))
+		}
+	}
+	return packs, nil
+}
+
 func closeKeepErr(c io.Closer, err *error) {
 	if cerr := c.Close(); *err == nil {
 		*err = cerr
@@ -147,7 +268,7 @@ func closeKeepErr(c io.Closer, err *error) {
 
 // readPacked reads h from pack p, opening its files for this read only.
 func (s *objectStore) readPacked(p *packIndex, h plumbing.Hash) (obj plumbing.EncodedObject, err error) {
-	idx, err := s.dir.ObjectPackIdx(p.pack)
+	idx, err := s.objects.Open("pack/pack-" + p.pack.String() + ".idx")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, plumbing.ErrObjectNotFound // repacked since listed: go-git looks again
 	}
@@ -165,7 +286,7 @@ func (s *objectStore) readPacked(p *packIndex, h plumbing.Hash) (obj plumbing.En
 		}
 		return nil, err
 	}
-	pf, err := s.dir.ObjectPack(p.pack)
+	pf, err := s.objects.Open("pack/pack-" + p.pack.String() + ".pack")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, plumbing.ErrObjectNotFound
 	}

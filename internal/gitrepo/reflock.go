@@ -21,6 +21,7 @@ import (
 type branchLock struct {
 	r        *Repo
 	ref      string
+	via      []string // symbolic refs leading to ref, HEAD first: logged too
 	refLock  *os.File
 	headLock *os.File
 }
@@ -39,11 +40,12 @@ func (r *Repo) lockBranch(ref string, old plumbing.Hash) (*branchLock, error) {
 		l.release()
 		return nil, err
 	}
-	target, err := r.headTarget()
+	target, via, err := r.headChain()
 	if err != nil {
 		l.release()
 		return nil, err
 	}
+	l.via = via
 	if target != ref {
 		l.release()
 		return nil, fmt.Errorf("HEAD now points to %q, not %q: %w", target, ref, ErrRefMoved)
@@ -90,8 +92,10 @@ func (l *branchLock) commit(old, new plumbing.Hash, who object.Signature, msg st
 	if err := l.r.appendReflog(l.ref, line); err != nil {
 		return err
 	}
-	if err := l.r.appendReflog("HEAD", line); err != nil {
-		return err
+	for _, sym := range l.via {
+		if err := l.r.appendReflog(sym, line); err != nil {
+			return err
+		}
 	}
 	l.r.step("reflog")
 	if err := os.Rename(refPath+".lock", refPath); err != nil {
@@ -181,7 +185,7 @@ func (r *Repo) appendReflog(ref string, line []byte) error {
 }
 
 func (r *Repo) createReflog(ref string) bool {
-	switch strings.ToLower(configValue(r.config, "core", "", "logallrefupdates")) {
+	switch strings.ToLower(r.config.value("core.logallrefupdates")) {
 	case "always":
 		return true
 	case "false", "no", "off", "0":
@@ -189,7 +193,7 @@ func (r *Repo) createReflog(ref string) bool {
 	case "true", "yes", "on", "1":
 	default:
 		// Unset: git's default is true unless the repository is bare.
-		if bare, ok := configBool(r.config, "core", "bare"); ok && bare {
+		if bare, ok, _ := r.config.boolValue("core.bare"); ok && bare {
 			return false
 		}
 	}

@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-
-	"github.com/go-git/go-billy/v5/osfs"
-	formatcfg "github.com/go-git/go-git/v5/plumbing/format/config"
 )
 
 // Repo is a non-bare repository with a worktree, opened on the paths git
@@ -22,7 +20,8 @@ type Repo struct {
 	gitDir    string
 	commonDir string
 	objects   *objectStore
-	config    *formatcfg.Config
+	config    *gitConfig
+	getenv    func(string) string
 
 	// afterStep, when set (by tests only), is called after each step of
 	// CommitFile so a crash can be simulated at a precise point.
@@ -32,7 +31,11 @@ type Repo struct {
 // Open finds the repository containing dir (dir itself or a parent, like
 // git does) and opens it. Only the config is read; the index and the
 // worktree are not touched.
-func Open(dir string) (*Repo, error) {
+func Open(dir string) (*Repo, error) { return OpenEnv(dir, os.Getenv) }
+
+// OpenEnv is Open with the environment read through getenv (config
+// locations, GIT_CONFIG_*, GIT_ALTERNATE_OBJECT_DIRECTORIES).
+func OpenEnv(dir string, getenv func(string) string) (*Repo, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open repository at %q: %w", dir, err)
@@ -51,22 +54,74 @@ func Open(dir string) (*Repo, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open repository %q: %w", root, err)
 	}
-	cfg, err := readConfigFile(filepath.Join(commonDir, "config"))
-	if err != nil {
-		return nil, fmt.Errorf("open repository %q: %w", root, err)
-	}
-	if f := configValue(cfg, "extensions", "", "objectformat"); f != "" && !strings.EqualFold(f, "sha1") {
-		return nil, fmt.Errorf("open repository %q: object format %q is not supported, only sha1", root, f)
-	}
-	return &Repo{
+	r := &Repo{
 		root:      root,
 		gitDir:    gitDir,
 		commonDir: commonDir,
-		// The object store is all go-git is used for: refs, HEAD and the
-		// index are handled here with git's own file protocols.
-		objects: newObjectStore(osfs.New(commonDir)),
-		config:  cfg,
-	}, nil
+		getenv:    getenv,
+	}
+	r.config, err = loadConfig(configSource{
+		getenv: getenv, gitDir: gitDir, commonDir: commonDir,
+		branch: func() string {
+			ref, err := r.headTarget()
+			if err != nil {
+				return ""
+			}
+			return strings.TrimPrefix(ref, "refs/heads/")
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open repository %q: %w", root, err)
+	}
+	if err := checkRepositoryFormat(r.config); err != nil {
+		return nil, fmt.Errorf("open repository %q: %w", root, err)
+	}
+	// The object store is all go-git is used for: refs, HEAD and the
+	// index are handled here with git's own file protocols.
+	if r.objects, err = openObjectStore(commonDir, getenv); err != nil {
+		return nil, fmt.Errorf("open repository %q: %w", root, err)
+	}
+	return r, nil
+}
+
+// knownExtensions are the extensions.* git 2.39 understands, with what
+// this package does about each. Any other extension in a version 1
+// repository makes git itself refuse the repository (setup.c,
+// check_repository_format_gently), and so do we: it changes how objects
+// or refs are stored (extensions.refStorage=reftable in newer gits).
+var knownExtensions = map[string]bool{
+	"noop": true, "noop-v1": true,
+	"preciousobjects": true, // nothing here deletes objects
+	"partialclone":    true, // a promisor remote; the worktree holds the blobs a bump reads
+	"worktreeconfig":  true, // config.worktree is read (config.go)
+	"objectformat":    true, // checked below: only sha1
+}
+
+func checkRepositoryFormat(cfg *gitConfig) error {
+	version := 0
+	if v, ok := cfg.get("core.repositoryformatversion"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("core.repositoryformatversion %q is not a number", v)
+		}
+		version = n
+	}
+	if version > 1 {
+		return fmt.Errorf("core.repositoryformatversion %d is not supported (git knows 0 and 1)", version)
+	}
+	if f := cfg.value("extensions.objectformat"); f != "" && !strings.EqualFold(f, "sha1") {
+		return fmt.Errorf("object format %q (extensions.objectFormat) is not supported, only sha1", f)
+	}
+	if version == 0 {
+		return nil // git ignores extensions in a version 0 repository
+	}
+	for _, k := range cfg.keysWithPrefix("extensions.") {
+		name := strings.TrimPrefix(k, "extensions.")
+		if !knownExtensions[name] {
+			return fmt.Errorf("repository extension %q (%s = %q) is not supported; gen works on repositories git 2.39 can read (files refs backend, sha1)", name, k, cfg.value(k))
+		}
+	}
+	return nil
 }
 
 // Root is the top directory of the worktree.
@@ -104,63 +159,5 @@ func findGitDir(dir string) (root, gitDir string, err error) {
 			return "", "", fmt.Errorf("open repository: no git repository at %q or any parent directory", dir)
 		}
 		d = parent
-	}
-}
-
-func readConfigFile(path string) (*formatcfg.Config, error) {
-	cfg := formatcfg.New()
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return cfg, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := formatcfg.NewDecoder(f).Decode(cfg); err != nil {
-		return nil, fmt.Errorf("parse git config %q: %w", path, err)
-	}
-	return cfg, nil
-}
-
-// configValue returns the last value of section[.subsection].key, as git
-// does when a key is set more than once (go-git's Section only looks at the
-// last section of a name).
-func configValue(cfg *formatcfg.Config, section, subsection, key string) string {
-	if cfg == nil {
-		return ""
-	}
-	val := ""
-	for _, s := range cfg.Sections {
-		if !s.IsName(section) {
-			continue
-		}
-		opts := s.Options
-		if subsection != "" {
-			opts = nil
-			for _, ss := range s.Subsections {
-				if ss.IsName(subsection) {
-					opts = append(opts, ss.Options...)
-				}
-			}
-		}
-		for _, o := range opts {
-			if o.IsKey(key) {
-				val = o.Value
-			}
-		}
-	}
-	return val
-}
-
-// configBool reads a git boolean; ok is false when the key is unset.
-func configBool(cfg *formatcfg.Config, section, key string) (val, ok bool) {
-	switch strings.ToLower(configValue(cfg, section, "", key)) {
-	case "":
-		return false, false
-	case "true", "yes", "on", "1":
-		return true, true
-	default:
-		return false, true
 	}
 }

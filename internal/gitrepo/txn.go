@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -78,10 +77,12 @@ type fileChange struct {
 	// from is the path's entry in the parent commit (inFrom false: none).
 	from   object.TreeEntry
 	inFrom bool
-	// content is the new bytes; to the new entry (hash and mode). For a
-	// new commit to is computed from content; for a sync, content is read
-	// from to.Hash.
+	// content is the new worktree bytes; blob what is stored (git's clean
+	// conversion of content, e.g. CRLF to LF; nil: content itself); to the
+	// new entry (hash and mode). For a new commit to is computed from
+	// blob; for a sync, content is read from to.Hash.
 	content []byte
+	blob    []byte
 	to      object.TreeEntry
 }
 
@@ -154,7 +155,11 @@ func (t *txn) commit(parent *object.Commit, files []fileChange, meta CommitMeta)
 		if err != nil {
 			return commit, tree, err
 		}
-		blob, err := writeBlob(t.store, f.content)
+		data := f.blob
+		if data == nil {
+			data = f.content
+		}
+		blob, err := writeBlob(t.store, data)
 		if err != nil {
 			return commit, tree, fmt.Errorf("write blob for %q: %w", f.path, err)
 		}
@@ -324,21 +329,24 @@ func (t *txn) checkIndex(files []fileChange) (streamLookup, error) {
 func (t *txn) writeWorktree(files []fileChange) ([]entryStat, error) {
 	stats := make([]entryStat, len(files))
 	for i, f := range files {
-		full := filepath.Join(t.r.root, filepath.FromSlash(f.path))
+		r, rel := t.r, f.path
 		perm := worktreePerm(f.to.Mode)
 		var old []byte
 		if f.inFrom {
+			// The worktree bytes, checked clean: with CRLF line endings
+			// they are not the blob's.
 			var err error
-			if old, err = readBlob(t.r, f.from.Hash); err != nil {
-				return nil, err
+			if old, err = r.readWorktree(rel); err != nil {
+				return nil, fmt.Errorf("read %q: %w", rel, err)
 			}
-			if fi, err := os.Lstat(full); err == nil && f.from.Mode == f.to.Mode {
+			if fi, err := r.lstatWorktree(rel); err == nil && f.from.Mode == f.to.Mode {
 				perm = fi.Mode().Perm() // keep what checkout gave it under the user's umask
 			}
 		}
-		fi, err := writeFileAtomic(full, f.content, perm)
+		// Through os.Root, no symlink followed (worktree.go).
+		fi, err := r.writeWorktree(rel, f.content, perm)
 		if err != nil {
-			return nil, fmt.Errorf("write %q: %w", f.path, err)
+			return nil, err
 		}
 		inFrom, oldPerm := f.inFrom, perm
 		if f.from.Mode != f.to.Mode {
@@ -346,12 +354,12 @@ func (t *txn) writeWorktree(files []fileChange) ([]entryStat, error) {
 		}
 		t.onFail(fmt.Sprintf("%q", f.path), func() error {
 			if !inFrom {
-				if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if err := r.removeWorktree(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 					return err
 				}
 				return nil
 			}
-			_, err := writeFileAtomic(full, old, oldPerm)
+			_, err := r.writeWorktree(rel, old, oldPerm)
 			return err
 		})
 		stats[i] = indexStat(fi)

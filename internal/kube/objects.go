@@ -110,6 +110,8 @@ type Rollout struct {
 	Replicas, ReadyReplicas, UpdatedReplicas int64
 	DesiredReplicas                          int64
 	Conditions                               []Condition
+	// StepAnalysisStatus is status.canary.currentStepAnalysisRunStatus.status.
+	StepAnalysisStatus string
 }
 
 // PauseCondition is one entry of status.pauseConditions.
@@ -145,6 +147,7 @@ func NewRollout(u *unstructured.Unstructured) Rollout {
 		r.DesiredReplicas = n
 	}
 	r.Image = firstImage(o, "spec", "template", "spec", "containers")
+	r.StepAnalysisStatus = str(o, "status", "canary", "currentStepAnalysisRunStatus", "status")
 	if steps, ok, _ := unstructured.NestedSlice(o, "spec", "strategy", "canary", "steps"); ok {
 		r.Steps = len(steps)
 	}

@@ -172,6 +172,19 @@ func SetImage(data []byte, name, tag, digest string) ([]byte, Change, error) {
 			return nil, Change{}, err
 		}
 	}
+	// A file saved with CRLF line endings (core.autocrlf, eol=crlf) is
+	// edited as LF and given its CRLFs back: the splice keeps every other
+	// byte, and the line endings are the file's.
+	if crlf := bytes.Count(data, []byte("\r\n")); crlf > 0 && crlf == bytes.Count(data, []byte("\n")) {
+		out, ch, err := SetImage(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), name, tag, digest)
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if ch.IsZero() {
+			return data, ch, nil
+		}
+		return bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n")), ch, nil
+	}
 	old, found, err := ReadImage(data, name)
 	if err != nil {
 		return nil, Change{}, err

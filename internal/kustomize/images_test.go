@@ -264,3 +264,22 @@ func BenchmarkSetImage(b *testing.B) {
 		}
 	}
 }
+
+// A CRLF file (core.autocrlf, eol=crlf) keeps its line endings and every
+// other byte; only the tag changes.
+func TestSetImageKeepsCRLF(t *testing.T) {
+	lf := "# prod\nresources:\n    - ../../base/app\n\nimages:\n    - name: example.com/app\n      newTag: \"1.0.0\"   # the release\n"
+	crlf := strings.ReplaceAll(lf, "\n", "\r\n")
+	got, ch, err := SetImage([]byte(crlf), "example.com/app", "1.1.0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(strings.Replace(lf, `"1.0.0"`, `"1.1.0"`, 1), "\n", "\r\n")
+	if string(got) != want || ch.Old.Tag != "1.0.0" {
+		t.Errorf("got %q (%+v), want %q", got, ch, want)
+	}
+	same, ch, err := SetImage([]byte(crlf), "example.com/app", "1.0.0", "")
+	if err != nil || !ch.IsZero() || string(same) != crlf {
+		t.Errorf("unchanged: %q %+v %v", same, ch, err)
+	}
+}

@@ -175,6 +175,8 @@ type overlayData struct {
 
 // newOverlayData diffs the resolved app against its base and turns each
 // environment override into a JSON 6902 patch.
+// The images: entry gets the initial tag; render then copies the newTag
+// and digest lines of an existing overlay over it (kustomize.KeepVersion).
 func newOverlayData(base *config.App, r config.Resolved) overlayData {
 	d := overlayData{
 		Namespace: r.Namespace,
@@ -227,11 +229,6 @@ type argoData struct {
 	Namespaces                    []string
 	Recurse, CreateNamespace      bool
 }
-
-func applicationName(app, env string) string { return app + "-" + env }
-
-// rootApplicationName names the app-of-apps.
-func rootApplicationName(project string) string { return project + "-root" }
 
 func describeProject(c *config.Config) string {
 	d := "Canary releases of " + strings.Join(c.AppNames(), ", ") + ", rendered by gen from gen.yaml"

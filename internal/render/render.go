@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"github.com/rolloutgen/rolloutgen/templates"
 )
 
@@ -20,6 +21,9 @@ import (
 type File struct {
 	Path string
 	Data []byte
+	// Notes name the fields render owns that the file on disk sets
+	// otherwise (an overlay's images: entry); --check prints them.
+	Notes []string
 }
 
 // Owned are the top-level directories gen render owns: files under them
@@ -93,15 +97,28 @@ func (r *Renderer) Render(cfg *config.Config, read ReadFunc) ([]File, error) {
 		for j := range cfg.Apps {
 			a := &cfg.Apps[j]
 			p := config.OverlayDir(e.Name, a.Name) + "/kustomization.yaml"
+			var current []byte
+			if read != nil {
+				var err error
+				current, err = read(p)
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, err // names the file, or the symlink on its path
+				}
+			}
+			kept, err := keepImage(current, p, a.Image)
+			if err != nil {
+				return nil, err
+			}
 			if err := add(p, "overlay-kustomization.yaml.tmpl", newOverlayData(a, cfg.Resolve(a, e))); err != nil {
 				return nil, err
 			}
 			f := &files[len(files)-1]
-			kept, err := keepImages(f.Data, read, p)
-			if err != nil {
-				return nil, err
+			f.Notes = kept.Notes
+			if kept.From != "" {
+				if f.Data, _, err = kustomize.KeepVersion(f.Data, a.Image, current, kept.From); err != nil {
+					return nil, fmt.Errorf("%s: %w", p, err)
+				}
 			}
-			f.Data = kept
 		}
 	}
 	if err := r.renderArgoCD(cfg, add); err != nil {
@@ -133,7 +150,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 		return err
 	}
 	root := base
-	root.Name = rootApplicationName(cfg.ArgoCD.Project)
+	root.Name = config.RootApplicationName(cfg.ArgoCD.Project)
 	root.Path = quote("argocd")
 	root.Recurse = true
 	root.Namespace = cfg.ArgoCD.Namespace
@@ -143,7 +160,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 	for _, e := range cfg.Environments {
 		for _, a := range cfg.Apps {
 			app := base
-			app.Name = applicationName(a.Name, e.Name)
+			app.Name = config.ApplicationName(a.Name, e.Name)
 			app.Path = quote(config.OverlayDir(e.Name, a.Name))
 			app.Namespace = e.Namespace
 			app.CreateNamespace = true
@@ -160,7 +177,7 @@ func (r *Renderer) renderArgoCD(cfg *config.Config, add func(p, tmpl string, dat
 // checks (gen render --check, gen validate). The names stay clear of the
 // project's own .ci/.
 func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data any) error) error {
-	d := ciData{TargetRevision: quote(cfg.Repo.TargetRevision)}
+	d := ciData{TargetRevision: quote(cfg.Repo.TargetRevision), GenVersion: cfg.CI.GenVersion, GoVersion: ciGoVersion}
 	if err := add(".github/workflows/gitops.yaml", "gitops-workflow.yaml.tmpl", d); err != nil {
 		return err
 	}
@@ -170,45 +187,16 @@ func (r *Renderer) renderCI(cfg *config.Config, add func(p, tmpl string, data an
 // ciData feeds the CI templates.
 type ciData struct {
 	TargetRevision string
+	// GenVersion is ci.genVersion, a release tag (validated: no shell
+	// metacharacters); empty makes the script fail rather than float.
+	GenVersion string
+	GoVersion  string
 }
 
-// keepImages replaces the images: entries of a freshly rendered overlay
-// with those of the overlay already on disk, and formats the file the way
-// kyaml (and so gen bump) writes it, so that a render after a bump is a
-// no-op.
-func keepImages(rendered []byte, read ReadFunc, p string) ([]byte, error) {
-	node, err := yaml.Parse(string(rendered))
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", p, err)
-	}
-	if read != nil {
-		current, err := read(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		default:
-			old, err := yaml.Parse(string(current))
-			if err != nil {
-				return nil, fmt.Errorf("%s: cannot keep its images: entry, the file does not parse: %w", p, err)
-			}
-			images, err := old.Pipe(yaml.Lookup("images"))
-			if err != nil {
-				return nil, fmt.Errorf("%s: images: %w", p, err)
-			}
-			if images != nil {
-				if err := node.PipeE(yaml.SetField("images", images)); err != nil {
-					return nil, fmt.Errorf("render %s: %w", p, err)
-				}
-			}
-		}
-	}
-	out, err := node.String()
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", p, err)
-	}
-	return []byte(out), nil
-}
+// ciGoVersion is the Go release the rendered workflow installs to build
+// gen at ci.genVersion: a fixed release, never "stable", so the workflow
+// is the same every time it runs (and every time it is rendered).
+const ciGoVersion = "1.26.8"
 
 func sortFiles(files []File) {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
