@@ -20,7 +20,7 @@ type Signature = object.Signature
 // worktree transaction (txn.go): a checkout on disk (OpenSource), a depth-1
 // clone without a worktree (CloneSource), or a repository's object store
 // on top of <remote>/<branch>, leaving its branch, index and worktree
-// alone (OpenDetachedSource). All commit through CommitFile and publish
+// alone (PushTarget.Detached). All commit through CommitFile and publish
 // through Push; only what a checkout adds (the clean check, keeping the
 // checkout in step with what landed) differs.
 type Source struct {
@@ -57,6 +57,11 @@ type PushTarget struct {
 	// Branch is the remote branch; "" is the local branch's name (for a
 	// clone, the remote's default branch).
 	Branch string
+	// Detached (OpenSource only): commit on top of
+	// refs/remotes/<RemoteName>/<Branch> in the repository's object store
+	// without moving its branch, index or worktree — a commit that exists
+	// only to be pushed, as a pull request needs.
+	Detached bool
 	Retry
 }
 
@@ -76,8 +81,12 @@ type Commit struct {
 }
 
 // OpenSource is r's checkout as a Source, committing on the branch HEAD
-// names and pushing to push.Remote (if set).
+// names (or, push.Detached, on the remote-tracking branch without touching
+// the checkout) and pushing to push.Remote (if set).
 func OpenSource(r *Repo, push PushTarget) (*Source, error) {
+	if push.Detached {
+		return openDetachedSource(r, push)
+	}
 	branch, head, err := r.Head()
 	if err != nil {
 		return nil, err
@@ -93,11 +102,11 @@ func OpenSource(r *Repo, push PushTarget) (*Source, error) {
 	return s, nil
 }
 
-// OpenDetachedSource commits into r's object store on top of
+// openDetachedSource commits into r's object store on top of
 // refs/remotes/<push.RemoteName>/<push.Branch> (as last fetched), without
 // moving r's branch, index or worktree: the commit exists only to be
 // pushed (to push.Branch, or to another branch for a pull request).
-func OpenDetachedSource(r *Repo, push PushTarget) (*Source, error) {
+func openDetachedSource(r *Repo, push PushTarget) (*Source, error) {
 	if push.Branch == "" {
 		return nil, errors.New("detached commit: no branch to commit on top of")
 	}

@@ -144,7 +144,7 @@ func TestDetachedSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sl sleeps
-	src, err := OpenDetachedSource(repo, PushTarget{Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}), Branch: "main", Retry: noSleep(&sl)})
+	src, err := OpenSource(repo, PushTarget{Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}), Branch: "main", Detached: true, Retry: noSleep(&sl)})
 	if err != nil {
 		t.Fatal(err)
 	}
