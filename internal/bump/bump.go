@@ -132,7 +132,23 @@ type Request struct {
 	DryRun bool
 	// AllowUnused pins an image no container of the build runs.
 	AllowUnused bool
+
+	// Kind picks the default message (bump, promote, rollback).
+	Kind Kind
+	// From is a promotion's source environment; Reverts the commit a
+	// rollback undoes (message fields).
+	From, Reverts string
+	// Trailers follow Gen-Change at the end of the message.
+	Trailers []Trailer
+	// Expect, when set, is the entry the command read and decided from:
+	// if the file (locally, or on a newer remote head) pins anything
+	// else, the command fails at once naming it rather than overwrite a
+	// newer change.
+	Expect *kustomize.Version
 }
+
+// ErrEntryMoved: the entry is no longer the one the command decided from.
+var ErrEntryMoved = errors.New("the entry changed since gen read it")
 
 // Result is what a bump did, for the text and JSON outputs.
 type Result struct {
@@ -208,7 +224,7 @@ func (b Bumper) Run(ctx context.Context, req Request) (Result, error) {
 
 func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	res := Result{App: req.App, Env: req.Env, Dir: req.Dir, NewTag: req.Tag, Digest: req.Digest, DryRun: req.DryRun}
-	tmpl, err := ParseMessage(req.Message)
+	tmpl, err := parseMessage(req.Message, req.Kind)
 	if err != nil {
 		return res, err
 	}
@@ -237,6 +253,9 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
+	}
+	if err := checkExpected(req, file, kustomize.Version{Tag: res.OldTag, Digest: res.OldDigest}); err != nil {
+		return res, err
 	}
 	if b.ResolveDigest != nil && req.Digest == "" {
 		deployed := deployedImage(old, image)
@@ -284,6 +303,11 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		return res, nil
 	}
 	reapply := func(ctx context.Context, tree fs.FS, old []byte) ([]byte, string, bool, error) {
+		if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
+			if err := checkExpected(req, file, cur.Version); err != nil {
+				return nil, "", false, fmt.Errorf("on the remote head: %w", err)
+			}
+		}
 		content, change, err := b.edit(kustomize.FromFS(tree), "/", file, old, image, req)
 		if err != nil || change.IsZero() {
 			return nil, "", false, err
@@ -405,4 +429,12 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// checkExpected fails when req expects another entry than cur.
+func checkExpected(req Request, file string, cur kustomize.Version) error {
+	if req.Expect == nil || *req.Expect == cur {
+		return nil
+	}
+	return fmt.Errorf("%s: %w: it pins %s now, not %s; not overwriting a newer change", file, ErrEntryMoved, versionOrNone(cur), versionOrNone(*req.Expect))
 }

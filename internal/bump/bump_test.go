@@ -88,7 +88,7 @@ func TestRun(t *testing.T) {
 		{
 			name:    "bumps and commits one file",
 			req:     Request{Target: Target{App: "app", Env: "dev", Dir: "overlays/dev"}, Tag: "v2"},
-			wantRes: Result{App: "app", Env: "dev", Dir: "overlays/dev", File: "overlays/dev/kustomization.yaml", Image: "example.com/app", OldTag: "v1", NewTag: "v2", Changed: true, Commit: "c0ffee", Branch: "main", Message: "bump app/dev: example.com/app v1 -> v2\n"},
+			wantRes: Result{App: "app", Env: "dev", Dir: "overlays/dev", File: "overlays/dev/kustomization.yaml", Image: "example.com/app", OldTag: "v1", NewTag: "v2", Changed: true, Commit: "c0ffee", Branch: "main", Message: "bump app/dev: example.com/app v1 -> v2\n\nGen-Change: app/dev\n"},
 			commits: 1,
 		},
 		{

@@ -11,6 +11,12 @@ import (
 // reads the same.
 const DefaultMessage = `bump {{.Name}}: {{.Image}} {{or .Old "(none)"}} -> {{.New}}`
 
+// The default messages of gen promote and gen rollback.
+const (
+	DefaultPromoteMessage  = `promote {{.Name}}: {{.Image}} {{or .Old "(none)"}} -> {{.New}} (from {{.From}})`
+	DefaultRollbackMessage = `rollback {{.Name}}: {{or .Old "(none)"}} -> {{.New}}`
+)
+
 // MessageData is what a --message template sees.
 type MessageData struct {
 	// App and Env are empty in --path mode.
@@ -21,6 +27,9 @@ type MessageData struct {
 	OldDigest, NewDigest   string
 	// Old and New are "tag" or "tag@digest".
 	Old, New string
+	// From and To are a promotion's environments; Reverts the commit a
+	// rollback undoes.
+	From, To, Reverts string
 }
 
 // Message is a parsed --message template.
@@ -28,9 +37,18 @@ type Message struct{ t *template.Template }
 
 // ParseMessage parses a commit message template ("" is DefaultMessage).
 // Unknown fields are errors at parse or render time, never "<no value>".
-func ParseMessage(text string) (Message, error) {
+func ParseMessage(text string) (Message, error) { return parseMessage(text, KindBump) }
+
+func parseMessage(text string, kind Kind) (Message, error) {
 	if text == "" {
-		text = DefaultMessage
+		switch kind {
+		case KindPromote:
+			text = DefaultPromoteMessage
+		case KindRollback:
+			text = DefaultRollbackMessage
+		default:
+			text = DefaultMessage
+		}
 	}
 	t, err := template.New("message").Option("missingkey=error").Parse(text)
 	if err != nil {
@@ -44,6 +62,7 @@ func (m Message) render(req Request, res Result) (string, error) {
 		App: req.App, Env: req.Env, Name: req.name(), Dir: req.Dir, File: res.File, Image: res.Image,
 		OldTag: res.OldTag, NewTag: req.Tag, OldDigest: res.OldDigest, NewDigest: req.Digest,
 		Old: joinVersion(res.OldTag, res.OldDigest), New: joinVersion(req.Tag, req.Digest),
+		From: req.From, To: req.Env, Reverts: req.Reverts,
 	}
 	var b strings.Builder
 	if err := m.t.Execute(&b, d); err != nil {
@@ -53,7 +72,7 @@ func (m Message) render(req Request, res Result) (string, error) {
 	if msg == "" {
 		return "", fmt.Errorf("--message: the template renders an empty message")
 	}
-	return msg + "\n", nil
+	return withTrailers(msg+"\n", req)
 }
 
 func joinVersion(tag, digest string) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
@@ -41,6 +42,12 @@ type bumpOptions struct {
 	sshKnownHosts  string
 	// refresh asks Argo CD to look at the pushed commit at once.
 	refresh refreshOptions
+
+	// Set by gen promote and gen rollback, which commit through runBump.
+	kind          bump.Kind
+	from, reverts string
+	trailers      []bump.Trailer
+	expect        *kustomize.Version
 }
 
 func newBumpCmd(g *globalOptions) *cobra.Command {
@@ -75,7 +82,15 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.StringVar(&o.env, "env", "", "environment to bump (default: the first of the promotion chain)")
 	f.StringVar(&o.path, "path", "", "kustomization directory to bump instead of an app's overlay (no gen.yaml needed)")
 	f.StringVar(&o.image, "image", "", "images: entry to set (default: the app's image, or with --path the only entry)")
-	f.StringVar(&o.message, "message", "", "commit message template (Go text/template: .App .Env .Image .OldTag .NewTag .Old .New .Dir .File)")
+	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
+	o.addCommitFlags(f)
+	return c
+}
+
+// addCommitFlags adds the flags of every command that commits (bump,
+// promote, rollback): one commit path, one set of flags.
+func (o *bumpOptions) addCommitFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.message, "message", "", "commit message template (Go text/template: .App .Env .Image .OldTag .NewTag .Old .New .Dir .File .From .To .Reverts)")
 	f.StringVar(&o.author, "author", "", `commit author "Name <email>" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, then git config)`)
 	f.StringVar(&o.committer, "committer", "", `committer "Name <email>" (default: GIT_COMMITTER_*, then git config, then the author)`)
 	f.BoolVar(&o.push, "push", false, "push the commit; retried on non-fast-forward by re-applying the bump on the new remote head")
@@ -84,12 +99,10 @@ Already at the tag: says so and exits 0 without a commit.`,
 	f.IntVar(&o.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "push attempts before giving up")
 	f.StringVar(&o.repoURL, "repo-url", "", "bump this remote repository without a checkout (shallow clone in memory; implies --push)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and the commit it would make; change nothing")
-	f.BoolVar(&o.allowUnused, "allow-unused", false, "pin an image that no container of the overlay's build runs (refused otherwise: the commit would change nothing)")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
 	o.refresh.addFlags(f)
-	return c
 }
 
 // validate checks the flags alone; each error names the flag.
@@ -246,6 +259,12 @@ func (o *bumpOptions) request(t bump.Target, repo *gitrepo.Repo) (bump.Request, 
 		DryRun:    o.dryRun,
 
 		AllowUnused: o.allowUnused,
+
+		Kind:     o.kind,
+		From:     o.from,
+		Reverts:  o.reverts,
+		Trailers: o.trailers,
+		Expect:   o.expect,
 	}, nil
 }
 

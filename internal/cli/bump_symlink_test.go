@@ -19,22 +19,23 @@ func TestBumpRefusesSymlinksOnTheOverlayPath(t *testing.T) {
 		name   string
 		link   string // the path that becomes a symlink
 		commit bool   // committed (a pull request) or only in the worktree
-		// target returns the symlink's target inside victim.
-		target func(victim string) string
 	}{
-		{"overlay directory, committed", app, true, func(v string) string { return v }},
-		{"overlay directory, worktree only", app, false, func(v string) string { return v }},
-		{"environment directory", "overlays/dev", true, func(v string) string { return filepath.Join(v, "envs") }},
-		{"kustomization.yaml", app + "/kustomization.yaml", true, func(v string) string { return filepath.Join(v, "kustomization.yaml") }},
+		{"overlay directory, committed", app, true},
+		{"overlay directory, worktree only", app, false},
+		{"environment directory", "overlays/dev", true},
+		{"kustomization.yaml", app + "/kustomization.yaml", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			home, dir := renderedRepo(t)
+			// The victim mirrors the repository, so a bump that followed
+			// the link would find a clean overlay that builds, and write
+			// there.
 			victim := t.TempDir()
-			// The victim holds what the link replaces, so a bump that
-			// followed it would find a valid overlay and write there.
+			for _, d := range []string{"base", "overlays"} {
+				copyTree(t, filepath.Join(dir, d), filepath.Join(victim, d))
+			}
 			src := filepath.Join(dir, filepath.FromSlash(tt.link))
-			target := tt.target(victim)
-			copyTree(t, src, target)
+			target := filepath.Join(victim, filepath.FromSlash(tt.link))
 			if err := os.RemoveAll(src); err != nil {
 				t.Fatal(err)
 			}

@@ -92,6 +92,8 @@ func newRootCmd(deps Deps) *cobra.Command {
 		newStatusCmd(g),
 		newWaitCmd(g),
 		newCanaryCmd(g),
+		newPromoteCmd(g),
+		newRollbackCmd(g),
 	)
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {

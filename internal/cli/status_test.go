@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/rolloutgen/rolloutgen/internal/gittest"
 	"github.com/rolloutgen/rolloutgen/internal/kube"
 	"github.com/rolloutgen/rolloutgen/internal/kube/kubetest"
 )
@@ -55,12 +56,14 @@ func pollUntil(t *testing.T, what string, cond func() bool) {
 
 func runKubeTo(ctx context.Context, out io.Writer, home, dir string, c *kubetest.Cluster, args ...string) (code int, stderr string) {
 	var errb bytes.Buffer
-	deps := Deps{Stdout: out, Stderr: &errb, Dir: dir, Getenv: func(k string) string {
-		if k == "HOME" {
-			return home
+	env := map[string]string{}
+	for _, kv := range gittest.Env(home) {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
 		}
-		return ""
-	}}
+	}
+	env["KUBECONFIG"] = ""
+	deps := Deps{Stdout: out, Stderr: &errb, Dir: dir, Getenv: func(k string) string { return env[k] }}
 	deps.NewKube = func(kube.Config) (*kube.Client, error) {
 		if c == nil {
 			return nil, kube.ErrNoKubeConfig

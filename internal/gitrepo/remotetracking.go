@@ -58,3 +58,13 @@ func (r *Repo) FetchRemote(ctx context.Context, remote string) error {
 	_, err := gitCLI(ctx, r.root, "fetch", "--quiet", remote)
 	return err
 }
+
+// FileLog lists the commits that changed path, newest first, as far as
+// the local history goes (a shallow clone ends early).
+func (r *Repo) FileLog(ctx context.Context, path string) ([]string, error) {
+	out, err := gitCLI(ctx, r.root, "log", "--format=%H", "--", path)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}

@@ -89,6 +89,8 @@ type RolloutState struct {
 	Aborted       bool      `json:"aborted"`
 	AbortedAt     time.Time `json:"abortedAt,omitzero"`
 	FullyPromoted bool      `json:"fullyPromoted"`
+	// HealthySince is when the Rollout's Healthy condition last became True.
+	HealthySince time.Time `json:"healthySince,omitzero"`
 	// RollbackWindow says the controller last skipped the steps to go
 	// back to an older ReplicaSet within spec.rollbackWindow.
 	RollbackWindow bool `json:"rollbackWindow,omitempty"`
@@ -205,6 +207,9 @@ func (x *index) rolloutState(r kube.Rollout) *RolloutState {
 	}
 	if !s.FullyPromoted {
 		s.CanaryImage = r.Image
+	}
+	if c, ok := r.Condition("Healthy"); ok && c.Status == "True" {
+		s.HealthySince = c.LastTransition
 	}
 	if len(r.PauseConditions) > 0 {
 		s.PauseReason, s.PausedSince = r.PauseConditions[0].Reason, r.PauseConditions[0].StartTime
