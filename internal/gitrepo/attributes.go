@@ -52,11 +52,12 @@ func (r *Repo) attributesFor(p string) (pathAttributes, error) {
 	if global != "" {
 		files = append(files, attrFile{path: global, macros: true})
 	}
-	dirs := []string{""}
+	var dirs []string // deepest first
 	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 		dirs = append(dirs, d)
 	}
-	for i := len(dirs) - 1; i >= 0; i-- {
+	dirs = append(dirs, "")
+	for i := len(dirs) - 1; i >= 0; i-- { // the root's first, the deepest last
 		d := dirs[i]
 		files = append(files, attrFile{
 			path:   filepath.Join(r.root, filepath.FromSlash(d), ".gitattributes"),
