@@ -76,6 +76,9 @@ func TestMinimalDefaults(t *testing.T) {
 	if c.ArgoCD.Namespace != "argo" || c.ArgoCD.Project != "web" || c.Repo.TargetRevision != "main" {
 		t.Errorf("argocd/repo defaults: %+v %+v", c.ArgoCD, c.Repo)
 	}
+	if a.Canary.RollbackWindow == nil || *a.Canary.RollbackWindow != 2 {
+		t.Errorf("canary.rollbackWindow default: %v, want 2", a.Canary.RollbackWindow)
+	}
 	if a.ContainerPort != 8080 || a.ServicePort != 80 || a.Labels["app"] != "web" || a.Ingress.ClassName != "nginx" || a.Ingress.Path != "/" {
 		t.Errorf("app defaults: %+v", a)
 	}
@@ -107,6 +110,7 @@ func TestValidationErrors(t *testing.T) {
 		{"duplicate app", "environments:", "  - name: web\n    image: registry.example.com/web\n    tag: v1\n    ingress: {host: w.example.com}\nenvironments:",
 			`gen.yaml:19: apps[1].name: duplicate app "web"`},
 		{"duplicate environment", "  - name: prod\n", "  - name: dev\n    namespace: dev2\n", `gen.yaml:24: environments[1].name: duplicate environment "dev"`},
+		{"negative rollback window", "      steps:", "      rollbackWindow: -1\n      steps:", "gen.yaml:14: apps[0].canary.rollbackWindow: -1: want 0 (no window) or more revisions"},
 		{"weight above 100", "setWeight: 60", "setWeight: 160", "gen.yaml:18: apps[0].canary.steps[3].setWeight: weight 160 is outside 1..100"},
 		{"weight zero", "setWeight: 20", "setWeight: 0", "gen.yaml:16: apps[0].canary.steps[1].setWeight: weight 0 is outside 1..100"},
 		{"weights not increasing", "setWeight: 60", "setWeight: 10", "gen.yaml:18: apps[0].canary.steps[3].setWeight: weight 10 must be greater than the previous weight 20"},

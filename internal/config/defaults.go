@@ -16,6 +16,10 @@ const (
 // when started without --nginx-ingress-classes.
 var defaultNginxIngressClasses = []string{"nginx"}
 
+// DefaultRollbackWindow is how many revisions a rollback may go back
+// without walking the canary steps again.
+const DefaultRollbackWindow = 2
+
 func ptr[T any](v T) *T { return &v }
 
 // defaultSteps is a conservative canary: a fifth, wait, half, wait.
@@ -63,6 +67,9 @@ func applyDefaults(c *Config) {
 		}
 		if a.Canary.Steps == nil {
 			a.Canary.Steps = defaultSteps()
+		}
+		if a.Canary.RollbackWindow == nil {
+			a.Canary.RollbackWindow = ptr(DefaultRollbackWindow)
 		}
 		r := &a.Resources
 		setIfEmpty(&r.Requests.CPU, "50m")

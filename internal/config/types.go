@@ -96,6 +96,9 @@ type Canary struct {
 	// the weight (nginx canary-by-header).
 	Header *Header `yaml:"header"`
 	Steps  []Step  `yaml:"steps"`
+	// RollbackWindow is spec.rollbackWindow.revisions: a rollback to one
+	// of that many latest revisions skips the steps (default 2; 0 omits it).
+	RollbackWindow *int `yaml:"rollbackWindow"`
 }
 
 // Header is a canary header match.

@@ -283,6 +283,9 @@ func (v *validator) app(p string, a *App) {
 		}
 	}
 	v.tag(p+".tag", a.Tag, true)
+	if w := a.Canary.RollbackWindow; w != nil && *w < 0 {
+		v.errorf(p+".canary.rollbackWindow", "%d: want 0 (no window) or more revisions", *w)
+	}
 	if a.Replicas < 1 {
 		v.errorf(p+".replicas", "must be at least 1, got %d", a.Replicas)
 	}

@@ -44,6 +44,7 @@ type appData struct {
 	StableIngress                       string
 	HeaderName, HeaderValue             string
 	Steps                               []string
+	RollbackWindow                      int
 	IngressClass, Host, Path, TLSSecret string
 	// ServiceName and Role select one of the two Services.
 	ServiceName, Role string
@@ -71,6 +72,9 @@ func newAppData(a *config.App) appData {
 		IngressClass:      quote(a.Ingress.ClassName),
 		Host:              quote(a.Ingress.Host),
 		Path:              quote(a.Ingress.Path),
+	}
+	if w := a.Canary.RollbackWindow; w != nil {
+		d.RollbackWindow = *w
 	}
 	if a.Ingress.TLSSecret != "" {
 		d.TLSSecret = quote(a.Ingress.TLSSecret)
