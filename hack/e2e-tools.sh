@@ -17,7 +17,7 @@
 #
 # Layout of the cache directory:
 #   bin/    kube-apiserver kube-controller-manager kube-scheduler
-#           rollouts-controller argocd kwok kustomize
+#           rollouts-controller rolloutsverdict argocd kwok kustomize
 #           git-verify-wrapper.sh gpg-wrapper.sh (from the argo-cd module)
 #   share/  rollouts-crds/ argocd-crds/ kwok-stages/ (from the modules)
 #   stamps/ one file per tool
@@ -46,14 +46,14 @@ declare -A ldflags=(
 )
 declare -A pkgs=(
 	[kubernetes]="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
-	[rollouts]="github.com/argoproj/argo-rollouts/cmd/rollouts-controller"
+	[rollouts]="github.com/argoproj/argo-rollouts/cmd/rollouts-controller ./rolloutsverdict"
 	[argocd]="."
 	[kwok]="sigs.k8s.io/kwok/cmd/kwok"
 	[kustomize]="sigs.k8s.io/kustomize/kustomize/v5"
 )
 declare -A outputs=(
 	[kubernetes]="kube-apiserver kube-controller-manager kube-scheduler"
-	[rollouts]="rollouts-controller"
+	[rollouts]="rollouts-controller rolloutsverdict"
 	[argocd]="argocd"
 	[kwok]="kwok"
 	[kustomize]="kustomize"
@@ -73,7 +73,8 @@ stamp_of() {
 		go version
 		echo "${ldflags[$t]}"
 		cat "$tools_src/$t"/go.mod "$tools_src/$t"/go.sum
-		cat "$tools_src/$t"/*.go 2>/dev/null || true
+		# the wrapper's own programs, subdirectories included (rolloutsverdict)
+		find "$tools_src/$t" -name '*.go' | sort | xargs -r cat
 	} | sha256sum | cut -d' ' -f1
 }
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rolloutgen/rolloutgen/internal/config"
@@ -15,7 +17,6 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/validate"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 // validateOptions are gen validate's flags and arguments.
@@ -27,6 +28,7 @@ type validateOptions struct {
 	strict  bool
 	classes []string
 	since   string
+	kube    string
 	paths   []string
 	// classesSet tells an explicit --nginx-ingress-classes from the default.
 	classesSet bool
@@ -43,6 +45,14 @@ and the links a canary release depends on; checks everything under argocd/
 too. Given PATHs (kustomization directories, directories of YAML, or YAML
 files) it checks those instead and needs no gen.yaml.
 
+A directory is checked as one set: links resolve across its files, and
+each kustomization in it is built. Files that are not manifests are
+skipped and counted on stderr: Helm charts, kustomize Components (built by
+the kustomizations that use them), the inputs of a kustomization checked,
+kind/kuttl/k3d and KRM function configs, YAML without apiVersion and kind,
+dotfiles. A single file is checked with its directory's other manifests as
+context. Symlinks are read only when they resolve inside the repository.
+
 One finding a line: <overlay or file>: <Kind>/<name>: <field>: <problem> — <fix>.
 Exit 1 when there is an error; warnings alone exit 0 unless --strict.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,12 +68,17 @@ Exit 1 when there is an error; warnings alone exit 0 unless --strict.`,
 	f.BoolVar(&opts.strict, "strict", false, "treat warnings as errors")
 	f.StringSliceVar(&opts.classes, "nginx-ingress-classes", nil, "ingress classes the Argo Rollouts controller manages (default: gen.yaml's rollouts.nginxIngressClasses, or nginx for PATHs)")
 	f.StringVar(&opts.since, "since", "", "validate only overlays whose inputs changed since this Git revision")
+	f.StringVar(&opts.kube, "kube-version", "", fmt.Sprintf("Kubernetes release the manifests target, e.g. 1.34: API versions it no longer serves are errors (default 1.%d, the pinned k8s.io/api)", validate.DefaultKubeMinor))
 	return cmd
 }
 
 func runValidate(ctx context.Context, opts *validateOptions) error {
 	if opts.output != "text" && opts.output != "json" {
 		return usagef("--output %q: use text or json", opts.output)
+	}
+	minor, err := kubeMinor(opts.kube)
+	if err != nil {
+		return err
 	}
 	req, classes, cfgFile, err := validateTargets(opts)
 	if err != nil {
@@ -74,17 +89,18 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 			return err
 		}
 	}
-	v := validate.New(validate.Options{NginxIngressClasses: classes})
-	findings, err := v.Validate(ctx, req)
+	v := validate.New(validate.Options{NginxIngressClasses: classes, KubeMinor: minor})
+	report, err := v.Run(ctx, req)
 	if err != nil {
 		return err
 	}
+	findings := report.Findings
 	out := opts.g.deps.Stdout
 	if opts.output == "json" {
 		err = validate.WriteJSON(out, findings)
 	} else {
 		err = validate.WriteText(out, findings)
-		summarize(opts, req, findings)
+		summarize(opts, req, report)
 	}
 	if err != nil {
 		return err
@@ -99,19 +115,21 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 // overlays plus argocd/. cfgFile is gen.yaml's root-relative name, "" for
 // PATHs.
 func validateTargets(opts *validateOptions) (req validate.Request, classes []string, cfgFile string, err error) {
-	fsys := filesys.MakeFsOnDisk()
 	classes = opts.classes
 	if len(opts.paths) > 0 {
 		if opts.env != "" || opts.app != "" {
 			return req, nil, "", usagef("--env and --app select overlays from gen.yaml; with PATHs, name the overlays instead")
 		}
 		root := opts.g.deps.Dir
-		req = validate.Request{FS: fsys, Root: root}
+		repoRoot, urls := repoOf(root)
+		req = validate.Request{FS: validate.OnDiskWithin(repoRoot), Root: root, RepoURLs: urls}
 		for _, p := range opts.paths {
 			if err := addPath(&req, opts.g.path(p)); err != nil {
 				return req, nil, "", err
 			}
 		}
+		dropInputs(&req)
+		req.ContextFiles = notIn(req.ContextFiles, req.Files)
 		return req, classes, "", nil
 	}
 	cfg, root, err := opts.g.loadConfig()
@@ -121,7 +139,11 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 	if !opts.classesSet {
 		classes = cfg.Rollouts.NginxIngressClasses
 	}
-	req = validate.Request{FS: fsys, Root: root}
+	repoRoot, urls := repoOf(root)
+	if cfg.Repo.URL != "" {
+		urls = append(urls, cfg.Repo.URL)
+	}
+	req = validate.Request{FS: validate.OnDiskWithin(repoRoot), Root: root, RepoURLs: urls}
 	overlays, err := selectOverlays(cfg, opts.env, opts.app)
 	if err != nil {
 		return req, nil, "", err
@@ -144,36 +166,181 @@ func validateTargets(opts *validateOptions) (req validate.Request, classes []str
 }
 
 // addPath adds one PATH: a kustomization directory is built; another
-// directory is searched for kustomizations and YAML files; a file is
-// checked as plain YAML.
+// directory is searched for kustomizations and YAML files, which are
+// checked as one set; a file is checked as plain YAML with its siblings as
+// context. What is not a manifest is skipped with its reason.
 func addPath(req *validate.Request, abs string) error {
 	st, err := os.Stat(abs)
 	if err != nil {
 		return usagef("%v", err)
 	}
+	if err := validate.Within(req.FS, abs); err != nil {
+		return usagef("%v", err)
+	}
 	if !st.IsDir() {
-		req.Files = append(req.Files, relSlash(req.Root, abs))
+		rel := relSlash(req.Root, abs)
+		reason := skipReason(req, abs)
+		if reason == "" && inHelmChart(req, filepath.Dir(abs)) {
+			reason = validate.SkipHelm
+		}
+		if reason != "" {
+			req.Skipped = append(req.Skipped, validate.Skip{File: rel, Reason: reason})
+			return nil
+		}
+		req.Files = append(req.Files, rel)
+		siblings, _ := os.ReadDir(filepath.Dir(abs))
+		for _, e := range siblings {
+			p := filepath.Join(filepath.Dir(abs), e.Name())
+			if e.Type().IsRegular() && isYAML(p) && p != abs && !strings.HasPrefix(e.Name(), ".") && skipReason(req, p) == "" {
+				req.ContextFiles = append(req.ContextFiles, relSlash(req.Root, p))
+			}
+		}
 		return nil
 	}
 	return filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			if p != abs && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir // .git, .github: not manifests
+		skipAll := func(reason string) error {
+			if d.Name() == ".git" {
+				return filepath.SkipDir // git's own files, not the project's
 			}
-			if validate.KustomizationFile(req.FS, p) != "" {
+			_ = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
+				if err == nil && !e.IsDir() && isYAML(q) {
+					req.Skipped = append(req.Skipped, validate.Skip{File: relSlash(req.Root, q), Reason: reason})
+				}
+				return nil
+			})
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			switch {
+			case p != abs && strings.HasPrefix(d.Name(), "."):
+				return skipAll(validate.SkipDotfile)
+			case validate.IsHelmChart(req.FS, p):
+				return skipAll(validate.SkipHelm)
+			case validate.IsComponent(req.FS, p):
+				return skipAll(validate.SkipComponent)
+			case validate.KustomizationFile(req.FS, p) != "":
 				req.Overlays = append(req.Overlays, relSlash(req.Root, p))
 				return filepath.SkipDir // its files are its resources and patches
 			}
 			return nil
 		}
-		if isYAML(p) {
-			req.Files = append(req.Files, relSlash(req.Root, p))
+		if !isYAML(p) {
+			return nil
 		}
+		if reason := skipReason(req, p); reason != "" {
+			req.Skipped = append(req.Skipped, validate.Skip{File: relSlash(req.Root, p), Reason: reason})
+			return nil
+		}
+		req.Files = append(req.Files, relSlash(req.Root, p))
 		return nil
 	})
+}
+
+// skipReason is why the YAML file p is not checked, or "".
+func skipReason(req *validate.Request, p string) string {
+	if strings.HasPrefix(filepath.Base(p), ".") {
+		return validate.SkipDotfile
+	}
+	if err := validate.Within(req.FS, p); err != nil {
+		return validate.SkipOutsideRoot
+	}
+	b, err := req.FS.ReadFile(p)
+	if err != nil {
+		return "" // reading it again reports the problem as a finding
+	}
+	return validate.ClassifyFile(b)
+}
+
+// inHelmChart tells whether dir is a Helm chart or inside one (up to the
+// validation root).
+func inHelmChart(req *validate.Request, dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		if validate.IsHelmChart(req.FS, d) {
+			return true
+		}
+		if d == req.Root || d == filepath.Dir(d) || !strings.HasPrefix(d, req.Root) {
+			return false
+		}
+	}
+}
+
+// dropInputs moves plain files that a kustomization being checked reads
+// (its patches, configurations, resources in other directories) to the
+// skipped list: they are checked as part of its build, and a patch alone
+// is no manifest.
+func dropInputs(req *validate.Request) {
+	if len(req.Overlays) == 0 || len(req.Files) == 0 {
+		return
+	}
+	in := validate.NewInputs(req.FS, req.Root)
+	inputs := map[string]bool{}
+	for _, o := range req.Overlays {
+		for _, p := range in.Of(o) {
+			inputs[p] = true
+		}
+	}
+	kept := req.Files[:0]
+	for _, f := range req.Files {
+		if inputs[f] {
+			req.Skipped = append(req.Skipped, validate.Skip{File: f, Reason: validate.SkipInput})
+			continue
+		}
+		kept = append(kept, f)
+	}
+	req.Files = kept
+}
+
+// notIn is list without the entries of drop, each once.
+func notIn(list, drop []string) []string {
+	seen := map[string]bool{}
+	for _, d := range drop {
+		seen[d] = true
+	}
+	var out []string
+	for _, l := range list {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// repoOf returns the root of the Git repository holding dir (dir itself
+// outside one) and the URLs of its origin remote, without credentials.
+func repoOf(dir string) (string, []string) {
+	r, err := gitrepo.Open(dir)
+	if err != nil {
+		return dir, nil
+	}
+	u, err := r.RemoteURL("origin")
+	if err != nil {
+		return r.Root(), nil
+	}
+	if p, err := url.Parse(u); err == nil && p.User != nil {
+		p.User = nil
+		u = p.String()
+	}
+	return r.Root(), []string{u}
+}
+
+// kubeMinor parses --kube-version: 1.34, v1.34 or v1.34.4.
+func kubeMinor(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if len(parts) < 2 || parts[0] != "1" {
+		return 0, usagef("--kube-version %q: use a Kubernetes release such as 1.34", v)
+	}
+	minor, err := strconv.Atoi(parts[1])
+	if err != nil || minor < 0 {
+		return 0, usagef("--kube-version %q: use a Kubernetes release such as 1.34", v)
+	}
+	return minor, nil
 }
 
 func yamlFiles(root, dir string) ([]string, error) {
@@ -238,15 +405,19 @@ func narrowToChanged(ctx context.Context, req *validate.Request, rev, cfgFile st
 
 // summarize tells on stderr what was checked, so an empty stdout is
 // visibly a pass and not a run that checked nothing.
-func summarize(opts *validateOptions, req validate.Request, findings []validate.Finding) {
+func summarize(opts *validateOptions, req validate.Request, report validate.Report) {
 	var errs, warns int
-	for _, f := range findings {
+	for _, f := range report.Findings {
 		if f.Severity == validate.Error {
 			errs++
 		} else {
 			warns++
 		}
 	}
-	fmt.Fprintf(opts.g.deps.Stderr, "gen validate: %d overlays, %d files: %d errors, %d warnings\n",
-		len(req.Overlays), len(req.Files), errs, warns)
+	skipped := ""
+	if s := validate.SkipSummary(report.Skipped); s != "" {
+		skipped = "; " + s
+	}
+	fmt.Fprintf(opts.g.deps.Stderr, "gen validate: %d overlays, %d files: %d errors, %d warnings%s\n",
+		len(req.Overlays), len(req.Files), errs, warns, skipped)
 }

@@ -79,20 +79,22 @@ func TestValidateNamesFileObjectAndField(t *testing.T) {
 			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.canaryService: equals stableService "rollouts-demo-stable"`},
 		{"stable Ingress renamed", rollout, "stableIngress: rollouts-demo-stable", "stableIngress: rollouts-demo",
 			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress "rollouts-demo" is not in the build`},
-		{"annotation with the nginx prefix", rollout, `canary-by-header: "X-Canary"`, `nginx.ingress.kubernetes.io/canary-by-header: "X-Canary"`,
-			false, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.additionalIngressAnnotations.nginx.ingress.kubernetes.io/canary-by-header: key carries the nginx.ingress.kubernetes.io/ prefix"},
+		{"pause duration in words", rollout, "        - setWeight: 20\n        - pause: {}", "        - setWeight: 20\n        - pause: {duration: 5 minutes}",
+			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.steps[3].pause.duration: "5 minutes" is neither whole seconds within 32 bits nor a Go duration`},
 		{"header without value", rollout, "            canary-by-header-value: \"iwantsit\"\n", "",
 			true, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.additionalIngressAnnotations.canary-by-header: warning: is set without canary-by-header-value"},
 		{"weight above 100", rollout, "setWeight: 60", "setWeight: 160",
 			false, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.steps[6].setWeight: 160 is outside 0..100"},
 		{"canary scale above replicas", rollout, "setCanaryScale: {replicas: 1}", "setCanaryScale: {replicas: 9}",
-			false, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.steps[0].setCanaryScale.replicas: 9 exceeds spec.replicas 5"},
+			true, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.steps[0].setCanaryScale.replicas: warning: 9 exceeds spec.replicas 5"},
 		{"targetPort off by one", stable, "targetPort: 8080", "targetPort: 8081",
-			false, inDev + stable + "): Service/rollouts-demo-stable: spec.ports[0].targetPort: 8081 reaches no containerPort"},
+			true, inDev + stable + "): Service/rollouts-demo-stable: spec.ports[0].targetPort: warning: 8081 reaches no containerPort"},
 		{"canary Service selects nothing", canary, "  selector:\n    app: \"argocd-demo\"", "  selector:\n    app: \"argocd-demo-canary\"",
-			false, inDev + canary + "): Service/rollouts-demo-canary: spec.selector: selector app=argocd-demo-canary matches no pod of the app"},
+			false, inDev + canary + `): Service/rollouts-demo-canary: spec.selector: label app=argocd-demo-canary is not a label of the pods of Rollout "rollouts-demo"`},
 		{"Ingress backend on the wrong port", ingress, "number: 9999", "number: 80",
-			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress "rollouts-demo-stable" has no backend pointing at the stable Service "rollouts-demo-stable"`},
+			true, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: warning: Ingress "rollouts-demo-stable" routes to the stable Service "rollouts-demo-stable" on none of its ports`},
+		{"Ingress backend another Service", ingress, "                name: rollouts-demo-stable\n", "                name: rollouts-demo-canary\n",
+			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress "rollouts-demo-stable" has no rule whose backend is the stable Service "rollouts-demo-stable"`},
 		{"ingress class the controller does not manage", ingress, `ingressClassName: "ack-nginx"`, `ingressClassName: "nginx-internal"`,
 			true, inDev + ingress + `): Ingress/rollouts-demo-stable: spec.ingressClassName: warning: class "nginx-internal" is not managed by the Argo Rollouts controller`},
 		{"Application project typo", devApp, "project: rollouts-demo", "project: rollout-demo",
@@ -165,7 +167,7 @@ func TestValidateJSON(t *testing.T) {
 	want := map[string]string{
 		"severity": "error", "location": "overlays/prod/rollouts-demo", "file": "base/rollouts-demo/rollout.yaml",
 		"kind": "Rollout", "name": "rollouts-demo", "field": "spec.strategy.canary.steps[2].setWeight",
-		"problem": "120 is outside 0..100", "fix": "use a percentage from 0 to 100",
+		"problem": "120 is outside 0..100", "fix": "use a weight from 0 to 100 (spec.strategy.canary.trafficRouting.maxTrafficWeight, default 100)",
 	}
 	if code != ExitFailed || len(got) != 1 || !equalMaps(got[0], want) {
 		t.Fatalf("exit %d, findings %v; want one: %v", code, got, want)
@@ -245,12 +247,12 @@ func TestValidateSince(t *testing.T) {
 		t.Errorf("one overlay changed: %d %q", code, stderr)
 	}
 	sh("commit", "-qam", "bump staging")
-	editFile(t, dir, "base/rollouts-demo/service-canary.yaml", "targetPort: 8080", "targetPort: 8081")
+	editFile(t, dir, "base/rollouts-demo/service-canary.yaml", "port: 9999", "port: 0")
 	code, out, stderr := run(t, dir, "validate", "--since", "HEAD")
 	if code != ExitFailed || stderr != "gen validate: 3 overlays, 0 files: 3 errors, 0 warnings\n" || !strings.Contains(out, "overlays/prod/rollouts-demo (base/rollouts-demo/service-canary.yaml)") {
 		t.Errorf("base changed: %d %q\n%s", code, stderr, out)
 	}
-	editFile(t, dir, "base/rollouts-demo/service-canary.yaml", "targetPort: 8081", "targetPort: 8080")
+	editFile(t, dir, "base/rollouts-demo/service-canary.yaml", "port: 0", "port: 9999")
 	editFile(t, dir, "argocd/apps/rollouts-demo-dev.yaml", "project: rollouts-demo", "project: rollout-demo")
 	if code, _, stderr := run(t, dir, "validate", "--since", "HEAD~1"); code != ExitFailed || stderr != "gen validate: 1 overlays, 5 files: 1 errors, 0 warnings\n" {
 		t.Errorf("argocd changed: %d %q", code, stderr)

@@ -43,17 +43,35 @@ type pathChecker interface {
 	checkPath(dir string) (problem string, exists bool)
 }
 
-// checkArgoCD checks Applications against their AppProjects and the
-// repository: what Argo CD would refuse to sync or fail to render.
-func checkArgoCD(u *unit, paths pathChecker) []Finding {
-	var out []Finding
-	projects := map[string]*appProjectView{}
+// projectIndex holds the AppProjects of every unit of a run, so an
+// Application built from one overlay finds a project in argocd/.
+type projectIndex map[string]*appProjectView
+
+func (idx projectIndex) add(u *unit) {
 	for _, o := range u.objects {
 		if o.kind == "AppProject" && o.group() == "argoproj.io" {
 			var p appProjectView
 			if o.decodeLoose(&p) {
-				projects[o.name] = &p
+				idx[o.name] = &p
 			}
+		}
+	}
+}
+
+// checkArgoCD checks Applications against their AppProjects and the
+// repository: what Argo CD would refuse to sync or fail to render. repos
+// are the normalised URLs of this repository (see Request.RepoURLs): only
+// an Application source from one of them has its path checked here.
+func checkArgoCD(u *unit, projects projectIndex, paths pathChecker, repos []string) []Finding {
+	var out []Finding
+	for _, o := range u.objects {
+		if o.kind == "AppProject" && o.group() == "argoproj.io" && o.name == "default" {
+			// Argo CD creates the project "default" itself and every
+			// Application without a project of its own falls under it
+			// (argo-cd v3.5.7 server/project; common.DefaultAppProjectName);
+			// a repository's AppProject of that name replaces it.
+			out = append(out, u.finding(Warning, o, "metadata.name", "AppProject \"default\" replaces the project Argo CD creates for every Application that names no other, restricting all of them",
+				"give the project a name of its own and point the Applications at it"))
 		}
 	}
 	for _, o := range u.objects {
@@ -84,10 +102,19 @@ func checkArgoCD(u *unit, paths pathChecker) []Finding {
 				add(sp+".repoURL", fmt.Sprintf("%q is not allowed by AppProject %q (sourceRepos: %s)", s.RepoURL, a.Spec.Project, listOrNone(proj.Spec.SourceRepos)),
 					"add the repository to the AppProject's spec.sourceRepos or fix the URL")
 			}
-			if s.Chart != "" || s.Path == "" || paths == nil {
+			if s.Chart != "" || s.Path == "" {
 				continue
 			}
+			// argo-cd v3.5.7 util/app/path/path.go Path: the repo-server
+			// refuses an absolute path and one that leaves the checkout.
 			clean := path.Clean(strings.TrimPrefix(s.Path, "./"))
+			if path.IsAbs(s.Path) || clean == ".." || strings.HasPrefix(clean, "../") {
+				add(sp+".path", fmt.Sprintf("%q is outside the repository", shortValue(s.Path)), "use a path relative to the repository root, inside it")
+				continue
+			}
+			if paths == nil || !contains(repos, normalizeRepo(s.RepoURL)) {
+				continue // another repository's paths are not in this checkout
+			}
 			if problem, exists := paths.checkPath(clean); !exists {
 				add(sp+".path", fmt.Sprintf("%q does not exist in the repository", s.Path), "fix the path or render the overlay with gen render")
 			} else if problem != "" {
@@ -142,12 +169,33 @@ func globAllowed(patterns []string, s string, norm func(string) string) bool {
 	return allowed
 }
 
+// inClusterServer and inClusterName are the cluster Argo CD knows without
+// a cluster secret (argo-cd v3.5.7 common.KubernetesInternalAPIServerAddr,
+// "in-cluster").
+const (
+	inClusterServer = "https://kubernetes.default.svc"
+	inClusterName   = "in-cluster"
+)
+
+// destinationAllowed follows argo-cd v3.5.7 pkg/apis/application/v1alpha1
+// app_project_types.go IsDestinationPermitted: Argo CD first resolves the
+// Application's destination to a cluster, which has both a server and a
+// name, and a project destination matches by either. gen knows the
+// server-name pair of the in-cluster cluster only; for another cluster
+// named one way and permitted the other, it cannot tell, and does not
+// report.
 func destinationAllowed(dests []applicationDestination, d applicationDestination) bool {
 	id := func(s string) string { return s }
+	if d.Server == inClusterServer && d.Name == "" {
+		d.Name = inClusterName
+	} else if d.Name == inClusterName && d.Server == "" {
+		d.Server = inClusterServer
+	}
 	for _, p := range dests {
 		serverOK := (d.Server != "" && p.Server != "" && globMatch(p.Server, d.Server)) ||
 			(d.Name != "" && p.Name != "" && globMatch(p.Name, d.Name))
-		if serverOK && globAllowed([]string{p.Namespace}, d.Namespace, id) {
+		unknown := !serverOK && ((p.Name != "" && d.Name == "") || (p.Server != "" && d.Server == ""))
+		if (serverOK || unknown) && globAllowed([]string{p.Namespace}, d.Namespace, id) {
 			return true
 		}
 	}

@@ -153,7 +153,7 @@ func runOn(t *testing.T, app, argo string, classes ...string) []string {
 		classes = []string{"ack-nginx"}
 	}
 	got, err := New(Options{NginxIngressClasses: classes}).Validate(context.Background(),
-		Request{FS: fs, Root: "/r", Files: []string{"app.yaml", "argocd.yaml"}})
+		Request{FS: fs, Root: "/r", Files: []string{"app.yaml", "argocd.yaml"}, RepoURLs: []string{"https://git.example.com/demo.git"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +201,8 @@ func TestChecks(t *testing.T) {
 		}},
 		{name: "pod template container port", app: []string{"containerPort: 8080", "containerPort: 70000"}, want: []string{
 			"app.yaml: Rollout/demo: spec.template.spec.containers[0].ports[0].containerPort: 70000: must be between 1 and 65535, inclusive — use a port number from 1 to 65535",
-			"app.yaml: Service/demo-canary: spec.ports[0].targetPort: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
-			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
+			"app.yaml: Service/demo-canary: spec.ports[0].targetPort: warning: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
+			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: warning: 8080 reaches no containerPort of the selected pods (70000 http) — set targetPort to a containerPort number or name of the pod template",
 		}},
 		{name: "probe names no container port", app: []string{"          resources:\n            requests:", "          readinessProbe:\n            httpGet: {path: /, port: web}\n          resources:\n            requests:"}, want: []string{
 			`app.yaml: Rollout/demo: spec.template.spec.containers[0].readinessProbe.httpGet.port: "web" names no port of container "demo" — use one of the container's port names or a port number`,
@@ -211,42 +211,40 @@ func TestChecks(t *testing.T) {
 			"app.yaml: Rollout/demo: spec.template.spec.containers[0].resources.requests.memory: request 256Mi exceeds limit 128Mi — lower the request or raise the limit",
 		}},
 		{name: "metadata name", app: []string{"name: demo-canary\nspec", "name: Demo_Canary\nspec"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: Service \"demo-canary\" is not in the build — add the Service to the kustomization's resources or fix the name",
+			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: warning: Service \"demo-canary\" is not in the files checked — add the Service to the files checked (a directory is checked as one set) or fix the name",
 			"app.yaml: Service/Demo_Canary: metadata.name: \"Demo_Canary\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?') — fix the value",
 		}},
 		{name: "selector does not match pod labels", app: []string{"    matchLabels:\n      app: argocd-demo", "    matchLabels:\n      app: other"}, want: []string{
 			"app.yaml: Rollout/demo: spec.selector: selector app=other does not match the pod template labels app=argocd-demo — make spec.selector.matchLabels equal spec.template.metadata.labels (the controller rejects the Rollout)",
 		}},
 		{name: "Service selects no pod", app: []string{"name: demo-canary\nspec:\n  selector:\n    app: argocd-demo", "name: demo-canary\nspec:\n  selector:\n    app: argo-demo"}, want: []string{
-			"app.yaml: Service/demo-canary: spec.selector: selector app=argo-demo matches no pod of the app (pod labels: app=argocd-demo) — make the selector match the pod template's labels",
+			"app.yaml: Service/demo-canary: spec.selector: label app=argo-demo is not a label of the pods of Rollout \"demo\", whose canaryService this is (pod labels: app=argocd-demo) — make the selector a subset of the Rollout's pod template labels (the controller rejects the Rollout)",
 		}},
 		{name: "targetPort number reaches no containerPort", app: []string{"targetPort: 8080", "targetPort: 8081"}, want: []string{
-			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: 8081 reaches no containerPort of the selected pods (8080 http) — set targetPort to a containerPort number or name of the pod template",
+			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: warning: 8081 reaches no containerPort of the selected pods (8080 http) — set targetPort to a containerPort number or name of the pod template",
 		}},
 		{name: "targetPort name reaches no containerPort", app: []string{"targetPort: 8080", "targetPort: web"}, want: []string{
-			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: \"web\" reaches no containerPort of the selected pods (8080 http) — set targetPort to a containerPort number or name of the pod template",
+			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: warning: \"web\" reaches no containerPort of the selected pods (8080 http) — set targetPort to a containerPort number or name of the pod template",
 		}},
 		{name: "canaryService equals stableService", app: []string{"canaryService: demo-canary", "canaryService: demo-stable"}, want: []string{
 			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: equals stableService \"demo-stable\" — use two Services: the controller points the stable one at the old pods and the canary one at the new pods",
 		}},
 		{name: "canaryService not in the build", app: []string{"canaryService: demo-canary", "canaryService: demo-canry"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: Service \"demo-canry\" is not in the build — add the Service to the kustomization's resources or fix the name",
+			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: warning: Service \"demo-canry\" is not in the files checked — add the Service to the files checked (a directory is checked as one set) or fix the name",
 		}},
 		{name: "stableService missing with trafficRouting", app: []string{"      stableService: demo-stable\n", ""}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.stableService: is required with trafficRouting — name the stable Service",
+			"app.yaml: Rollout/demo: spec.strategy.canary.stableService: is required with this trafficRouting — name the stable Service",
 		}},
 		{name: "stableIngress not in the build", app: []string{"stableIngress: demo-stable", "stableIngress: demo-stabel"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress \"demo-stabel\" is not in the build — add the Ingress to the kustomization's resources or fix the name",
+			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: warning: Ingress \"demo-stabel\" is not in the files checked — add the Ingress to the files checked (a directory is checked as one set) or fix the name",
 		}},
 		{name: "stableIngress backend is another Service", app: []string{"name: demo-stable\n                port", "name: demo-canary\n                port"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress \"demo-stable\" has no backend pointing at the stable Service \"demo-stable\" on one of its ports (9999) — point the Ingress rule's backend at service demo-stable and its port",
+			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress \"demo-stable\" has no rule whose backend is the stable Service \"demo-stable\" — point an Ingress rule's backend at service demo-stable",
 		}},
 		{name: "stableIngress backend is another port", app: []string{"number: 9999", "number: 80"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: Ingress \"demo-stable\" has no backend pointing at the stable Service \"demo-stable\" on one of its ports (9999) — point the Ingress rule's backend at service demo-stable and its port",
+			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: warning: Ingress \"demo-stable\" routes to the stable Service \"demo-stable\" on none of its ports (9999) — use one of the Service's ports in the Ingress backend",
 		}},
-		{name: "annotation with nginx prefix", app: []string{"canary-by-header: X-Canary", "nginx.ingress.kubernetes.io/canary-by-header: X-Canary"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.additionalIngressAnnotations.nginx.ingress.kubernetes.io/canary-by-header: key carries the nginx.ingress.kubernetes.io/ prefix, which the controller adds itself — write it as \"canary-by-header\"",
-		}},
+		{name: "annotation with nginx prefix is accepted (the controller adds it only when missing)", app: []string{"canary-by-header: X-Canary", "nginx.ingress.kubernetes.io/canary-by-header: X-Canary"}, want: []string{}},
 		{name: "header not a token", app: []string{"canary-by-header: X-Canary", `canary-by-header: "X Canary"`}, want: []string{
 			"app.yaml: Rollout/demo: spec.strategy.canary.trafficRouting.nginx.additionalIngressAnnotations.canary-by-header: \"X Canary\" is not an HTTP header name (token) — use letters, digits and '-', e.g. X-Canary",
 		}},
@@ -260,20 +258,20 @@ func TestChecks(t *testing.T) {
 			"app.yaml: Ingress/demo-stable: spec.ingressClassName: warning: class \"ack-nginx\" is not managed by the Argo Rollouts controller (managed: nginx), so it will not create the canary Ingress — start the controller with --nginx-ingress-classes=ack-nginx and declare the class in gen.yaml rollouts.nginxIngressClasses (for a bare PATH, pass --nginx-ingress-classes to gen validate)",
 		}},
 		{name: "setWeight above 100", app: []string{"setWeight: 20", "setWeight: 120"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2].setWeight: 120 is outside 0..100 — use a percentage from 0 to 100",
+			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2].setWeight: 120 is outside 0..100 — use a weight from 0 to 100 (spec.strategy.canary.trafficRouting.maxTrafficWeight, default 100)",
 		}},
 		{name: "setCanaryScale without trafficRouting", app: []string{"      trafficRouting:\n        nginx:\n          stableIngress: demo-stable\n          additionalIngressAnnotations:\n            canary-by-header: X-Canary\n            canary-by-header-value: iwantsit\n", ""}, want: []string{
 			"app.yaml: Rollout/demo: spec.strategy.canary.steps[0].setCanaryScale: requires trafficRouting (the controller rejects the Rollout) — add spec.strategy.canary.trafficRouting, or drop setCanaryScale: without traffic routing setWeight scales the canary",
 		}},
 		{name: "setCanaryScale above replicas", app: []string{"{replicas: 1}", "{replicas: 6}"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.steps[0].setCanaryScale.replicas: 6 exceeds spec.replicas 5 — use at most spec.replicas canary pods",
+			"app.yaml: Rollout/demo: spec.strategy.canary.steps[0].setCanaryScale.replicas: warning: 6 exceeds spec.replicas 5; the controller runs at most 5 canary pods — use at most spec.replicas canary pods",
 		}},
 		{name: "unknown step type", app: []string{"- setWeight: 20", "- setWieght: 20"}, want: []string{
 			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2]: no known step type — use one of analysis, experiment, pause, plugin, setCanaryScale, setHeaderRoute, setMirrorRoute, setWeight",
 			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2].setWieght: unknown field (the API server would drop it) — remove it or fix its spelling; see the Rollout CRD of github.com/argoproj/argo-rollouts@v1.10.1",
 		}},
 		{name: "two step types in one step", app: []string{"- setWeight: 20", "- setWeight: 20\n          pause: {}"}, want: []string{
-			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2]: sets more than one step type (pause, setWeight) — split it into one step each",
+			"app.yaml: Rollout/demo: spec.strategy.canary.steps[2]: sets more than one of analysis, experiment, pause and setWeight (pause, setWeight) — split it into one step each",
 		}},
 		{name: "Application unknown field", argo: []string{"  project: demo", "  projct: demo\n  project: demo"}, want: []string{
 			"argocd.yaml: Application/demo-dev: spec.projct: unknown field (the API server would drop it) — remove it or fix its spelling; see the Application CRD of github.com/argoproj/argo-cd/v3@v3.5.7",

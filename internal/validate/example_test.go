@@ -41,5 +41,4 @@ spec:
 	_ = validate.WriteText(os.Stdout, findings)
 	// Output:
 	// rollout.yaml: Rollout/web: spec.strategy.canary.canaryService: equals stableService "web" — use two Services: the controller points the stable one at the old pods and the canary one at the new pods
-	// rollout.yaml: Service/web: spec.ports[0].targetPort: 8080 reaches no containerPort of the selected pods (none declared) — set targetPort to a containerPort number or name of the pod template
 }

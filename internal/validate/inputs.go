@@ -21,7 +21,8 @@ import (
 // parse per directory. It errs on the side of including: every string
 // under a field that holds paths counts when it names an existing path,
 // whatever the field's nesting (patches[].path, generators' files, ...).
-// It is safe for concurrent use.
+// Paths a kustomization names that no longer exist count too: deleting a
+// base changes what its overlays build. It is safe for concurrent use.
 type Inputs struct {
 	fsys  filesys.FileSystem
 	root  string
@@ -66,10 +67,17 @@ func (in *Inputs) of(dir string, visiting map[string]bool) []string {
 		walkPathStrings(doc, false, func(s string) {
 			for _, cand := range candidates(s) {
 				p := path.Clean(path.Join(dir, cand))
-				if seen[p] || p == ".." || strings.HasPrefix(p, "../") || !in.fsys.Exists(in.abs(p)) {
+				if seen[p] || p == ".." || strings.HasPrefix(p, "../") {
 					continue
 				}
 				seen[p] = true
+				if !in.fsys.Exists(in.abs(p)) {
+					// Named but gone: a deleted base, component or patch.
+					// It is an input all the same, so --since marks the
+					// overlay when the deletion is among the changes.
+					out = append(out, p)
+					continue
+				}
 				if in.fsys.IsDir(in.abs(p)) {
 					out = append(out, in.of(p, visiting)...)
 				} else {

@@ -65,3 +65,32 @@ configMapGenerator:
 		}
 	}
 }
+
+// A deleted base (git rm -r base/app) leaves its overlays naming a path
+// that is gone: they are affected, as the full run, which fails to build
+// them, says.
+func TestAffectedByDeletedInputs(t *testing.T) {
+	fs := filesys.MakeFsInMemory()
+	for p, c := range map[string]string{
+		"overlays/dev/app/kustomization.yaml":  "resources: [../../../base/app]\npatches:\n- path: ../../../shared/gone.yaml\n",
+		"overlays/dev/keep/kustomization.yaml": "resources: [rollout.yaml]\n",
+		"overlays/dev/keep/rollout.yaml":       "kind: Rollout\n",
+	} {
+		if err := fs.WriteFile("/r/"+p, []byte(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	overlays := []string{"overlays/dev/app", "overlays/dev/keep"}
+	for _, c := range []struct {
+		changed []string
+		want    []string
+	}{
+		{[]string{"base/app/kustomization.yaml", "base/app/rollout.yaml"}, []string{"overlays/dev/app"}},
+		{[]string{"shared/gone.yaml"}, []string{"overlays/dev/app"}},
+		{[]string{"base/other/rollout.yaml"}, nil},
+	} {
+		if got := Affected(fs, "/r", overlays, c.changed, 1); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("changed %v: affected %v, want %v", c.changed, got, c.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
@@ -143,17 +144,48 @@ func checkMeta(u *unit, o object) []Finding {
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(mustJSON(md), &meta); err != nil {
 		return []Finding{decodeFinding(u, o, err, "see kubectl explain "+strings.ToLower(o.kind)+".metadata")}
 	}
-	nameFn := apivalidation.NameIsDNSSubdomain
-	if o.kind == "Service" && o.group() == "" {
-		nameFn = apivalidation.NameIsDNS1035Label
-	}
 	var out []Finding
-	for _, e := range apivalidation.ValidateObjectMeta(&meta, meta.Namespace != "", nameFn, field.NewPath("metadata")) {
-		if e.Type == field.ErrorTypeRequired && e.Field == "metadata.name" && meta.GenerateName == "" {
-			out = append(out, u.finding(Error, o, e.Field, "name is missing", "set metadata.name"))
+	for _, e := range apivalidation.ValidateObjectMeta(&meta, meta.Namespace != "", nameRule(o), field.NewPath("metadata")) {
+		if e.Type == field.ErrorTypeRequired && e.Field == "metadata.name" {
+			// With generateName the API server makes the name on create
+			// (k8s.io/apiserver pkg/registry/rest/create.go BeforeCreate);
+			// Argo CD hooks rely on it.
+			if meta.GenerateName == "" {
+				out = append(out, u.finding(Error, o, e.Field, "name is missing", "set metadata.name or metadata.generateName"))
+			}
 			continue
 		}
-		out = append(out, u.finding(Error, o, e.Field, fmt.Sprintf("%s: %s", valueString(e.BadValue), e.Detail), "fix the value"))
+		bad := e.BadValue
+		if s, ok := bad.(string); ok {
+			bad = shortValue(s)
+		}
+		out = append(out, u.finding(Error, o, e.Field, fmt.Sprintf("%s: %s", valueString(bad), e.Detail), "fix the value"))
 	}
 	return out
+}
+
+// nameRule is the name validation the API server applies to o's kind:
+// Services are DNS-1035 labels and Namespaces DNS-1123 labels
+// (k8s.io/kubernetes pkg/apis/core/validation ValidateServiceName,
+// ValidateNamespaceName); RBAC objects only need to be path segments
+// (pkg/apis/rbac/validation ValidateRBACName, so "system:aggregate-to-view"
+// is fine); the workload, config and network kinds and every custom
+// resource (apiextensions-apiserver customresource strategy) are DNS-1123
+// subdomains. Kinds gen does not know get the rule every kind shares, a
+// valid path segment.
+func nameRule(o object) apivalidation.ValidateNameFunc {
+	switch o.group() + "/" + o.kind {
+	case "/Service":
+		return apivalidation.NameIsDNS1035Label
+	case "/Namespace":
+		return apivalidation.NameIsDNSLabel
+	case "/Pod", "/ConfigMap", "/Secret", "/ServiceAccount", "/PersistentVolumeClaim",
+		"apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob",
+		"networking.k8s.io/Ingress", "networking.k8s.io/IngressClass", "networking.k8s.io/NetworkPolicy", "policy/PodDisruptionBudget":
+		return apivalidation.NameIsDNSSubdomain
+	}
+	if o.group() == "argoproj.io" && knownArgoKind(o.kind) {
+		return apivalidation.NameIsDNSSubdomain
+	}
+	return path.ValidatePathSegmentName
 }

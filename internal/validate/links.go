@@ -22,6 +22,73 @@ type podSource struct {
 	owner  object
 	labels map[string]string
 	spec   corev1.PodSpec
+	// controllerLabels are label keys the owner's controller adds to every
+	// pod, with values gen cannot know: a selector on them matches.
+	controllerLabels []string
+}
+
+// controllerLabels are the labels a workload's controller puts on its pods
+// beside the template's: k8s.io/kubernetes pkg/controller/statefulset
+// stateful_set_utils.go (initIdentity: statefulset.kubernetes.io/pod-name,
+// apps.kubernetes.io/pod-index; controller-revision-hash),
+// pkg/controller/deployment (pod-template-hash), pkg/controller/daemon
+// (controller-revision-hash, pod-template-generation), and Argo Rollouts'
+// rollouts-pod-template-hash (v1alpha1.DefaultRolloutUniqueLabelKey).
+func controllerLabels(o object) []string {
+	switch o.kind {
+	case "StatefulSet":
+		return []string{"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash"}
+	case "Deployment", "ReplicaSet":
+		return []string{"pod-template-hash"}
+	case "DaemonSet":
+		return []string{"controller-revision-hash", "pod-template-generation"}
+	case "Rollout", "Experiment":
+		return []string{"rollouts-pod-template-hash"}
+	}
+	return nil
+}
+
+// experimentStepPods are the pods a Rollout's experiment steps run: the
+// Rollout's template (specRef stable or canary) with the step template's
+// extra labels.
+func experimentStepPods(o object, r rolloutView) []podSource {
+	var out []podSource
+	if r.Spec.Strategy.Canary == nil {
+		return nil
+	}
+	for _, step := range r.Spec.Strategy.Canary.Steps {
+		exp, _ := step["experiment"].(map[string]any)
+		tmpls, _ := exp["templates"].([]any)
+		for _, t := range tmpls {
+			tm, _ := t.(map[string]any)
+			l := map[string]string{}
+			for k, v := range r.Spec.Template.Labels {
+				l[k] = v
+			}
+			if md, ok := tm["metadata"].(map[string]any); ok {
+				if ls, ok := md["labels"].(map[string]any); ok {
+					for k, v := range ls {
+						l[k] = fmt.Sprint(v)
+					}
+				}
+			}
+			out = append(out, podSource{owner: o, labels: l, spec: r.Spec.Template.Spec, controllerLabels: controllerLabels(o)})
+		}
+	}
+	return out
+}
+
+// selects reports whether a Service selector matches the pods of p.
+func (p podSource) selects(selector map[string]string) bool {
+	for k, v := range selector {
+		if contains(p.controllerLabels, k) {
+			continue
+		}
+		if got, ok := p.labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // graph indexes one unit's objects by name for the link checks.
@@ -55,19 +122,35 @@ func buildGraph(u *unit) *graph {
 		case o.kind == "Rollout" && o.group() == "argoproj.io":
 			var r rolloutView
 			if o.decodeLoose(&r) {
-				g.rollouts = append(g.rollouts, rolloutRef{object: o, view: r})
-				if r.Spec.WorkloadRef == nil {
-					g.pods = append(g.pods, podSource{owner: o, labels: r.Spec.Template.Labels, spec: r.Spec.Template.Spec})
+				if !o.context {
+					g.rollouts = append(g.rollouts, rolloutRef{object: o, view: r})
 				}
+				if r.Spec.WorkloadRef == nil {
+					g.pods = append(g.pods, podSource{owner: o, labels: r.Spec.Template.Labels, spec: r.Spec.Template.Spec, controllerLabels: controllerLabels(o)})
+				}
+				g.pods = append(g.pods, experimentStepPods(o, r)...)
 			}
-		case o.group() == "apps" && (o.kind == "Deployment" || o.kind == "StatefulSet" || o.kind == "DaemonSet"):
+		case o.group() == "apps" && (o.kind == "Deployment" || o.kind == "StatefulSet" || o.kind == "DaemonSet" || o.kind == "ReplicaSet"):
 			var w struct {
 				Spec struct {
 					Template corev1.PodTemplateSpec `json:"template"`
 				} `json:"spec"`
 			}
 			if o.decodeLoose(&w) {
-				g.pods = append(g.pods, podSource{owner: o, labels: w.Spec.Template.Labels, spec: w.Spec.Template.Spec})
+				g.pods = append(g.pods, podSource{owner: o, labels: w.Spec.Template.Labels, spec: w.Spec.Template.Spec, controllerLabels: controllerLabels(o)})
+			}
+		case o.kind == "Experiment" && o.group() == "argoproj.io":
+			var e struct {
+				Spec struct {
+					Templates []struct {
+						Template corev1.PodTemplateSpec `json:"template"`
+					} `json:"templates"`
+				} `json:"spec"`
+			}
+			if o.decodeLoose(&e) {
+				for _, t := range e.Spec.Templates {
+					g.pods = append(g.pods, podSource{owner: o, labels: t.Template.Labels, spec: t.Template.Spec, controllerLabels: controllerLabels(o)})
+				}
 			}
 		}
 	}
@@ -134,6 +217,16 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 		add(Error, "spec.selector", fmt.Sprintf("selector %s does not match the pod template labels %s", sel.String(), labelString(podLabels)),
 			"make spec.selector.matchLabels equal spec.template.metadata.labels (the controller rejects the Rollout)")
 	}
+	// argo-rollouts v1.10.1 validation.go ValidateRolloutStrategy and
+	// ValidateRolloutStrategyBlueGreen.
+	switch bg := spec.Strategy.BlueGreen; {
+	case bg == nil && spec.Strategy.Canary == nil:
+		add(Error, "spec.strategy", "sets neither canary nor blueGreen", "choose one strategy")
+	case bg != nil && spec.Strategy.Canary != nil:
+		add(Error, "spec.strategy", "sets both canary and blueGreen", "choose one strategy")
+	case bg != nil && bg.ActiveService == bg.PreviewService:
+		add(Error, "spec.strategy.blueGreen.activeService", fmt.Sprintf("equals previewService %q", bg.PreviewService), "use two Services")
+	}
 	c := spec.Strategy.Canary
 	if c == nil {
 		return out
@@ -141,12 +234,17 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 	const cp = "spec.strategy.canary."
 	tr := c.TrafficRouting
 	routed := tr != nil
-	for _, s := range []struct{ field, name string }{{"canaryService", c.CanaryService}, {"stableService", c.StableService}} {
+	out = append(out, checkMaxSurge(u, r, c)...)
+	services := []struct{ field, name string }{{"canaryService", c.CanaryService}, {"stableService", c.StableService}}
+	if c.PingPong != nil {
+		services = append(services, struct{ field, name string }{"pingPong.pingService", c.PingPong.PingService}, struct{ field, name string }{"pingPong.pongService", c.PingPong.PongService})
+	}
+	for _, s := range services {
 		switch {
-		case s.name == "" && routed:
-			add(Error, cp+s.field, "is required with trafficRouting", "name the "+strings.TrimSuffix(s.field, "Service")+" Service")
+		case s.name == "" && requireCanaryStableServices(c) && !strings.HasPrefix(s.field, "pingPong"):
+			add(Error, cp+s.field, "is required with this trafficRouting", "name the "+strings.TrimSuffix(s.field, "Service")+" Service")
 		case s.name != "" && g.services[s.name] == nil:
-			add(Error, cp+s.field, fmt.Sprintf("Service %q is not in the build", s.name), "add the Service to the kustomization's resources or fix the name")
+			add(u.missingSeverity(), cp+s.field, fmt.Sprintf("Service %q is not %s", s.name, u.scope()), "add the Service to "+u.scopeFix()+" or fix the name")
 		}
 	}
 	if c.CanaryService != "" && c.CanaryService == c.StableService {
@@ -158,6 +256,49 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 	}
 	out = append(out, checkSteps(u, r, c, routed)...)
 	return out
+}
+
+// requireCanaryStableServices is argo-rollouts v1.10.1
+// pkg/apis/rollouts/validation/validation.go requireCanaryStableServices:
+// the providers that route by the canary and stable Services need both;
+// Istio with a DestinationRule (subsets), ALB or Istio with ping-pong, and
+// plugins do not.
+func requireCanaryStableServices(c *canaryView) bool {
+	tr := c.TrafficRouting
+	if tr == nil {
+		return false
+	}
+	switch {
+	case tr.ALB != nil && c.PingPong == nil,
+		tr.Istio != nil && tr.Istio.DestinationRule == nil && c.PingPong == nil,
+		tr.SMI != nil, tr.Apisix != nil, tr.Ambassador != nil, tr.Nginx != nil, tr.AppMesh != nil, tr.Traefik != nil:
+		return true
+	}
+	return false
+}
+
+// missingSeverity: an object a kustomize build names but does not contain
+// is missing from what Argo CD deploys (an error); plain files may be
+// deployed beside others that hold it, so there it is a warning.
+func (u *unit) missingSeverity() Severity {
+	if u.location == "" {
+		return Warning
+	}
+	return Error
+}
+
+func (u *unit) scope() string {
+	if u.location == "" {
+		return "in the files checked"
+	}
+	return "in the build"
+}
+
+func (u *unit) scopeFix() string {
+	if u.location == "" {
+		return "the files checked (a directory is checked as one set)"
+	}
+	return "the kustomization's resources"
 }
 
 func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) []Finding {
@@ -181,15 +322,24 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 		}
 		in := g.ingresses[name]
 		if in == nil {
-			add(Error, r.object, field, fmt.Sprintf("Ingress %q is not in the build", name), "add the Ingress to the kustomization's resources or fix the name")
+			add(u.missingSeverity(), r.object, field, fmt.Sprintf("Ingress %q is not %s", name, u.scope()), "add the Ingress to "+u.scopeFix()+" or fix the name")
 			continue
 		}
 		if in.broken {
 			continue
 		}
-		if c.StableService != "" && !ingressReaches(in, g.services[c.StableService], c.StableService) {
-			add(Error, r.object, field, fmt.Sprintf("Ingress %q has no backend pointing at the stable Service %q on one of its ports%s", name, c.StableService, servicePorts(g.services[c.StableService])),
-				"point the Ingress rule's backend at service "+c.StableService+" and its port")
+		// argo-rollouts v1.10.1 validation_references.go reportErrors
+		// (utils/ingress HasRuleWithService): a rule's backend must name
+		// the stable Service; the port is not checked upstream, so a port
+		// the Service lacks is a warning.
+		switch reach := ingressReaches(in, g.services[c.StableService], c.StableService); {
+		case c.StableService == "":
+		case reach == reachNone:
+			add(Error, r.object, field, fmt.Sprintf("Ingress %q has no rule whose backend is the stable Service %q", name, c.StableService),
+				"point an Ingress rule's backend at service "+c.StableService)
+		case reach == reachNameOnly:
+			add(Warning, r.object, field, fmt.Sprintf("Ingress %q routes to the stable Service %q on none of its ports%s", name, c.StableService, servicePorts(g.services[c.StableService])),
+				"use one of the Service's ports in the Ingress backend")
 		}
 		if !contains(v.classes, in.className) && in.className != "" {
 			add(Warning, in.object, "spec.ingressClassName",
@@ -202,19 +352,21 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 				"remove it from the repository; the controller generates it from the stable Ingress")
 		}
 	}
+	// Keys of additionalIngressAnnotations may carry the
+	// nginx.ingress.kubernetes.io/ prefix: the controller adds it only when
+	// missing (argo-rollouts v1.10.1 rollout/trafficrouting/nginx/nginx.go,
+	// canaryIngress), so both spellings work and neither is reported.
 	ap := np + "additionalIngressAnnotations"
-	ann := n.AdditionalIngressAnnotations
-	for _, k := range slices.Sorted(maps.Keys(ann)) {
-		if short, ok := strings.CutPrefix(k, "nginx.ingress.kubernetes.io/"); ok {
-			add(Error, r.object, ap+"."+k, "key carries the nginx.ingress.kubernetes.io/ prefix, which the controller adds itself", fmt.Sprintf("write it as %q", short))
-		}
+	ann := map[string]string{}
+	for k, val := range n.AdditionalIngressAnnotations {
+		ann[strings.TrimPrefix(k, "nginx.ingress.kubernetes.io/")] = val
 	}
 	header, hasHeader := ann["canary-by-header"]
 	_, hasValue := ann["canary-by-header-value"]
 	_, hasPattern := ann["canary-by-header-pattern"]
 	switch {
 	case hasHeader && !config.IsHTTPToken(header):
-		add(Error, r.object, ap+".canary-by-header", fmt.Sprintf("%q is not an HTTP header name (token)", header), "use letters, digits and '-', e.g. X-Canary")
+		add(Error, r.object, ap+".canary-by-header", fmt.Sprintf("%q is not an HTTP header name (token)", shortValue(header)), "use letters, digits and '-', e.g. X-Canary")
 	case hasHeader && !hasValue && !hasPattern:
 		add(Warning, r.object, ap+".canary-by-header", "is set without canary-by-header-value, so nginx sends a request to the canary only when the header's value is \"always\"",
 			"add canary-by-header-value with the value that selects the canary")
@@ -229,23 +381,35 @@ func btoi(b bool) int {
 	return 0
 }
 
-// ingressReaches reports whether some backend of in points at the Service
-// named svcName on one of its ports (by number or by port name).
-func ingressReaches(in *ingressView, svc *serviceView, svcName string) bool {
+type reach int
+
+const (
+	reachNone     reach = iota // no rule names the Service
+	reachNameOnly              // a rule names it, on none of its ports
+	reachPort                  // a rule names it on one of its ports
+)
+
+// ingressReaches tells how the rules of in reach the Service named
+// svcName: by name only, or also on one of its ports (by number or name).
+// The default backend does not count (upstream HasRuleWithService reads
+// rules only).
+func ingressReaches(in *ingressView, svc *serviceView, svcName string) reach {
+	best := reachNone
 	for _, b := range in.backends {
-		if b.service != svcName {
+		if b.service != svcName || b.field == "spec.defaultBackend" {
 			continue
 		}
+		best = reachNameOnly
 		if svc == nil || svc.broken {
-			return true // reported on its own
+			return reachPort // reported on its own
 		}
 		for _, p := range svc.spec.Ports {
 			if (b.port.Type == intstr.Int && b.port.IntVal == p.Port) || (b.port.Type == intstr.String && b.port.StrVal != "" && b.port.StrVal == p.Name) {
-				return true
+				return reachPort
 			}
 		}
 	}
-	return false
+	return best
 }
 
 func servicePorts(s *serviceView) string {
@@ -271,26 +435,54 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// checkService checks that a Service selects pods of the app and that its
-// target ports reach a container port of those pods.
+// checkService checks that a Service selects pods and that its target
+// ports reach a container port of those pods.
+//
+// Only a Service a Rollout routes through must select that Rollout's pods:
+// argo-rollouts v1.10.1 validation_references.go ValidateService requires
+// each selector label but rollouts-pod-template-hash to equal the pod
+// template's. Any other Service may select pods gen does not see (another
+// app's, an operator's), and the API server accepts it: a warning. Target
+// ports are resolved by the endpoints controller (k8s.io/kubernetes
+// pkg/api/v1/pod/util.go FindPort): a number is used as it is, declared or
+// not; a name must be a port name of the pod, or the Service gets no
+// endpoints. Neither is rejected upstream, so both are warnings.
 func checkService(u *unit, g *graph, s *serviceView) []Finding {
-	if s.broken || len(s.spec.Selector) == 0 || len(g.pods) == 0 {
-		return nil // headless, external or no workload in this unit
+	if s.broken || len(s.spec.Selector) == 0 {
+		return nil // headless, external
 	}
 	var out []Finding
-	sel := labels.SelectorFromSet(s.spec.Selector)
+	for _, r := range g.rollouts {
+		field, ok := r.routesThrough(s.name)
+		if !ok || r.view.Spec.WorkloadRef != nil {
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(s.spec.Selector)) {
+			if k == "rollouts-pod-template-hash" {
+				continue
+			}
+			if v, ok := r.view.Spec.Template.Labels[k]; !ok || v != s.spec.Selector[k] {
+				out = append(out, u.finding(Error, s.object, "spec.selector",
+					fmt.Sprintf("label %s=%s is not a label of the pods of Rollout %q, whose %s this is (pod labels: %s)", k, shortValue(s.spec.Selector[k]), r.name, field, labelString(r.view.Spec.Template.Labels)),
+					"make the selector a subset of the Rollout's pod template labels (the controller rejects the Rollout)"))
+			}
+		}
+	}
+	if len(out) > 0 || len(g.pods) == 0 {
+		return out
+	}
 	var selected []podSource
 	var all []string
 	for _, p := range g.pods {
 		all = append(all, labelString(p.labels))
-		if sel.Matches(labels.Set(p.labels)) {
+		if p.selects(s.spec.Selector) {
 			selected = append(selected, p)
 		}
 	}
 	if len(selected) == 0 {
 		sort.Strings(all)
-		return append(out, u.finding(Error, s.object, "spec.selector",
-			fmt.Sprintf("selector %s matches no pod of the app (pod labels: %s)", labelString(s.spec.Selector), strings.Join(all, "; ")),
+		return append(out, u.finding(Warning, s.object, "spec.selector",
+			fmt.Sprintf("selector %s matches no pod of the workloads checked (pod labels: %s)", labelString(s.spec.Selector), strings.Join(slices.Compact(all), "; ")),
 			"make the selector match the pod template's labels"))
 	}
 	for i, p := range s.spec.Ports {
@@ -300,18 +492,43 @@ func checkService(u *unit, g *graph, s *serviceView) []Finding {
 			target = intstr.FromInt32(p.Port) // targetPort defaults to port
 			field = fmt.Sprintf("spec.ports[%d].port", i)
 		}
+		if target.Type == intstr.Int && containerPorts(selected) == "none declared" {
+			continue // undeclared ports are reached all the same
+		}
 		if reachesContainer(selected, target) {
 			continue
 		}
 		what := strconv.Itoa(int(target.IntVal))
 		if target.Type == intstr.String {
-			what = strconv.Quote(target.StrVal)
+			what = strconv.Quote(shortValue(target.StrVal))
 		}
-		out = append(out, u.finding(Error, s.object, field,
+		out = append(out, u.finding(Warning, s.object, field,
 			fmt.Sprintf("%s reaches no containerPort of the selected pods (%s)", what, containerPorts(selected)),
 			"set targetPort to a containerPort number or name of the pod template"))
 	}
 	return out
+}
+
+// routesThrough tells whether the Rollout sends traffic through the
+// Service named svc, and as which field.
+func (r rolloutRef) routesThrough(svc string) (string, bool) {
+	st := r.view.Spec.Strategy
+	var fields []struct{ f, name string }
+	if c := st.Canary; c != nil {
+		fields = append(fields, struct{ f, name string }{"canaryService", c.CanaryService}, struct{ f, name string }{"stableService", c.StableService})
+		if c.PingPong != nil {
+			fields = append(fields, struct{ f, name string }{"pingService", c.PingPong.PingService}, struct{ f, name string }{"pongService", c.PingPong.PongService})
+		}
+	}
+	if b := st.BlueGreen; b != nil {
+		fields = append(fields, struct{ f, name string }{"activeService", b.ActiveService}, struct{ f, name string }{"previewService", b.PreviewService})
+	}
+	for _, f := range fields {
+		if f.name != "" && f.name == svc {
+			return f.f, true
+		}
+	}
+	return "", false
 }
 
 func reachesContainer(pods []podSource, target intstr.IntOrString) bool {

@@ -12,8 +12,10 @@ import (
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	yaml3 "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -41,7 +43,7 @@ type originFS struct {
 
 func (f originFS) ReadFile(p string) ([]byte, error) {
 	b, err := f.FileSystem.ReadFile(p)
-	if err != nil || filepath.Clean(p) != f.kustFile || bytes.Contains(b, []byte("buildMetadata")) {
+	if err != nil || filepath.Clean(p) != f.kustFile || bytes.Contains(b, []byte("buildMetadata")) || emptyKustomization(b) {
 		return b, err
 	}
 	out := append([]byte(nil), b...)
@@ -49,6 +51,19 @@ func (f originFS) ReadFile(p string) ([]byte, error) {
 		out = append(out, '\n')
 	}
 	return append(out, "buildMetadata: [originAnnotations]\n"...), nil
+}
+
+// emptyKustomization tells a kustomization kustomize refuses as empty
+// (sigs.k8s.io/kustomize/api internal/target/kusttarget.go load calls
+// types.Kustomization.CheckEmpty): the build must see it as it is, not
+// made non-empty by the buildMetadata line.
+func emptyKustomization(b []byte) bool {
+	var k types.Kustomization
+	if k.Unmarshal(b) != nil {
+		return false // kustomize reports the syntax
+	}
+	k.FixKustomization()
+	return k.CheckEmpty() != nil
 }
 
 // buildOverlay builds the kustomization in root/dir and returns its objects,
@@ -104,7 +119,7 @@ func originFile(dir string, obj map[string]any) string {
 // readFiles parses plain YAML files (root-relative) into one unit: objects
 // that refer to each other (an Application and its AppProject) may live in
 // different files. Parse errors are findings on the file.
-func readFiles(fsys filesys.FileSystem, root string, files []string) (*unit, []Finding) {
+func readFiles(fsys filesys.FileSystem, root string, files []string, context map[string]bool) (*unit, []Finding) {
 	u := &unit{location: ""}
 	var out []Finding
 	for _, f := range files {
@@ -113,13 +128,18 @@ func readFiles(fsys filesys.FileSystem, root string, files []string) (*unit, []F
 			out = append(out, Finding{Severity: Error, Location: f, Problem: err.Error(), Fix: "check the path"})
 			continue
 		}
-		objs, err := parseYAMLObjects(b)
+		objs, dups, err := parseYAMLObjects(b)
 		if err != nil {
-			out = append(out, Finding{Severity: Error, Location: f, Problem: "not valid YAML: " + err.Error(), Fix: "fix the YAML syntax"})
+			out = append(out, Finding{Severity: Error, Location: f, Problem: "not valid YAML: " + withoutContent(err.Error()), Fix: "fix the YAML syntax"})
 			continue
 		}
+		for _, d := range dups {
+			out = append(out, Finding{Severity: Error, Location: f, Field: d, Problem: "duplicate field (kubectl refuses the file)", Fix: "keep one of the two"})
+		}
 		for _, m := range objs {
-			u.objects = append(u.objects, newObject(f, m))
+			o := newObject(f, m)
+			o.context = context[f]
+			u.objects = append(u.objects, o)
 		}
 	}
 	return u, out
@@ -136,25 +156,29 @@ func jsonMap(b []byte) (map[string]any, error) {
 }
 
 // parseYAMLObjects splits a multi-document YAML stream into objects,
-// expanding v1 Lists, skipping empty documents.
-func parseYAMLObjects(b []byte) ([]map[string]any, error) {
+// expanding v1 Lists, skipping empty documents. dups are the paths of keys
+// that appear twice in one mapping (line numbers included): YAML parsers
+// differ on which one wins, and kubectl's (sigs.k8s.io/yaml, strict since
+// v1.4) refuses the document.
+func parseYAMLObjects(b []byte) (objs []map[string]any, dups []string, err error) {
 	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
 	if err != nil && err != io.EOF {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []map[string]any
 	for _, n := range nodes {
+		dups = append(dups, duplicateKeys(n.YNode(), "")...)
 		s, err := n.String()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		j, err := yaml.YAMLToJSON([]byte(s))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m, err := jsonMap(j)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(m) == 0 {
 			continue
@@ -170,5 +194,36 @@ func parseYAMLObjects(b []byte) ([]map[string]any, error) {
 		}
 		out = append(out, m)
 	}
-	return out, nil
+	return out, dups, nil
+}
+
+// duplicateKeys returns the paths (with line) of keys repeated in a
+// mapping of the tree at n.
+func duplicateKeys(n *yaml3.Node, prefix string) []string {
+	var out []string
+	switch n.Kind {
+	case yaml3.DocumentNode, yaml3.SequenceNode:
+		for i, c := range n.Content {
+			p := prefix
+			if n.Kind == yaml3.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", prefix, i)
+			}
+			out = append(out, duplicateKeys(c, p)...)
+		}
+	case yaml3.MappingNode:
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			if seen[k] {
+				out = append(out, fmt.Sprintf("%s (line %d)", p, n.Content[i].Line))
+			}
+			seen[k] = true
+			out = append(out, duplicateKeys(n.Content[i+1], p)...)
+		}
+	}
+	return out
 }

@@ -16,6 +16,9 @@ type object struct {
 	name       string
 	namespace  string
 	m          map[string]any
+	// context marks an object of a file read only so others' links
+	// resolve (Request.ContextFiles): its own links are not checked.
+	context bool
 }
 
 func newObject(file string, m map[string]any) object {

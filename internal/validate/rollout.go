@@ -21,7 +21,11 @@ type rolloutView struct {
 		Selector *metav1.LabelSelector  `json:"selector"`
 		Template corev1.PodTemplateSpec `json:"template"`
 		Strategy struct {
-			Canary *canaryView `json:"canary"`
+			Canary    *canaryView `json:"canary"`
+			BlueGreen *struct {
+				ActiveService  string `json:"activeService"`
+				PreviewService string `json:"previewService"`
+			} `json:"blueGreen"`
 		} `json:"strategy"`
 	} `json:"spec"`
 }
@@ -31,10 +35,29 @@ type canaryView struct {
 	StableService  string              `json:"stableService"`
 	TrafficRouting *trafficRoutingView `json:"trafficRouting"`
 	Steps          []map[string]any    `json:"steps"`
+	MaxSurge       *intstr.IntOrString `json:"maxSurge"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
+	PingPong       *struct {
+		PingService string `json:"pingService"`
+		PongService string `json:"pongService"`
+	} `json:"pingPong"`
 }
 
+// trafficRoutingView: the providers other than nginx are only looked at for
+// whether they are set.
 type trafficRoutingView struct {
-	Nginx *struct {
+	MaxTrafficWeight *int32 `json:"maxTrafficWeight"`
+	Istio            *struct {
+		DestinationRule any `json:"destinationRule"`
+	} `json:"istio"`
+	ALB        any            `json:"alb"`
+	SMI        any            `json:"smi"`
+	Apisix     any            `json:"apisix"`
+	Ambassador any            `json:"ambassador"`
+	AppMesh    any            `json:"appMesh"`
+	Traefik    any            `json:"traefik"`
+	Plugins    map[string]any `json:"plugins"`
+	Nginx      *struct {
 		StableIngress                string            `json:"stableIngress"`
 		StableIngresses              []string          `json:"stableIngresses"`
 		AdditionalIngressAnnotations map[string]string `json:"additionalIngressAnnotations"`

@@ -31,11 +31,43 @@ type Request struct {
 	// it, instead of building it: for runs narrowed with --env, --app or
 	// --since, where the other overlays are out of scope (or unchanged).
 	SkipApplicationPathBuilds bool
+	// RepoURLs are the URLs this repository is known by (gen.yaml's
+	// argocd.repoURL, the origin remote). An Application source from one
+	// of them has its path checked in this checkout; other repositories'
+	// paths are not. Empty: no path is checked.
+	RepoURLs []string
+	// ContextFiles are plain files read with Files, so links resolve to
+	// their objects, but not reported on: the siblings of a single file
+	// given on the command line.
+	ContextFiles []string
+	// Skipped are files the caller left out as not manifests, with the
+	// reason; they are counted in the Report.
+	Skipped []Skip
+}
+
+// Skip is a file left out of the check, and why.
+type Skip struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+// Report is what a run found and what it left out.
+type Report struct {
+	Findings []Finding
+	// Skipped are the files not checked because they are not Kubernetes
+	// manifests (Helm charts, tool configs, kustomize Components, ...).
+	Skipped []Skip
 }
 
 // Validate runs every check and returns the findings, sorted. The error is
 // only for a cancelled context; problems with the input are findings.
 func (v *Validator) Validate(ctx context.Context, req Request) ([]Finding, error) {
+	r, err := v.Run(ctx, req)
+	return r.Findings, err
+}
+
+// Run is Validate with the files left out reported too.
+func (v *Validator) Run(ctx context.Context, req Request) (Report, error) {
 	workers := req.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -62,27 +94,81 @@ func (v *Validator) Validate(ctx context.Context, req Request) ([]Finding, error
 	close(jobs)
 	wg.Wait()
 	if cancelled != nil {
-		return nil, cancelled
+		return Report{}, cancelled
 	}
 	var out []Finding
 	built := &buildCache{req: req, results: map[string]string{}}
+	var units []*unit
 	for i, r := range results {
 		out = append(out, r.findings...)
 		built.results[req.Overlays[i]] = r.buildErr
+		if r.unit != nil {
+			units = append(units, r.unit)
+		}
 	}
 	if len(req.Files) > 0 {
-		u, fs := readFiles(req.FS, req.Root, req.Files)
+		// Context first: where a sibling holds an object of the same name
+		// (alternative versions of one manifest), the file asked about wins.
+		ctxSet := map[string]bool{}
+		for _, f := range req.ContextFiles {
+			ctxSet[f] = true
+		}
+		u, fs := readFiles(req.FS, req.Root, append(append([]string(nil), req.ContextFiles...), req.Files...), ctxSet)
 		out = append(out, fs...)
 		out = append(out, v.checkUnit(u)...)
-		out = append(out, checkArgoCD(u, built)...)
+		units = append(units, u)
+	}
+	projects := projectIndex{}
+	for _, u := range units {
+		projects.add(u)
+	}
+	repos := make([]string, len(req.RepoURLs))
+	for i, r := range req.RepoURLs {
+		repos[i] = normalizeRepo(r)
+	}
+	for _, u := range units {
+		out = append(out, checkArgoCD(u, projects, built, repos)...)
+	}
+	out = append(out, checkAcrossUnits(deployed(req, units))...)
+	if len(req.ContextFiles) > 0 {
+		kept := out[:0]
+		for _, f := range out {
+			if !contains(req.ContextFiles, f.Location) {
+				kept = append(kept, f)
+			}
+		}
+		out = kept
 	}
 	Sort(out)
-	return out, nil
+	return Report{Findings: out, Skipped: req.Skipped}, nil
+}
+
+// deployed leaves out the overlays that other overlays of the run include
+// (a base checked beside its overlays): only what is applied can collide.
+func deployed(req Request, units []*unit) []*unit {
+	if len(req.Overlays) < 2 {
+		return units
+	}
+	in := NewInputs(req.FS, req.Root)
+	included := map[string]bool{}
+	for _, o := range req.Overlays {
+		for _, p := range in.Of(o)[1:] {
+			included[p] = true
+		}
+	}
+	var out []*unit
+	for _, u := range units {
+		if u.location == "" || !included[u.location] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 type overlayResult struct {
 	findings []Finding
 	buildErr string
+	unit     *unit
 }
 
 func (v *Validator) checkOverlay(req Request, dir string) overlayResult {
@@ -94,7 +180,7 @@ func (v *Validator) checkOverlay(req Request, dir string) overlayResult {
 			Fix: "fix the kustomization (gen build or kubectl kustomize shows the same error)",
 		}}}
 	}
-	return overlayResult{findings: v.checkUnit(u)}
+	return overlayResult{findings: v.checkUnit(u), unit: u}
 }
 
 // buildMessage shortens krusty's error: paths relative to the root, and
@@ -104,7 +190,27 @@ func buildMessage(root string, err error) string {
 	if i := strings.Index(msg, ": "); strings.HasPrefix(msg, "kustomize build ") && i > 0 {
 		msg = msg[i+2:]
 	}
-	return strings.ReplaceAll(msg, filepath.Clean(root)+string(filepath.Separator), "")
+	return withoutContent(strings.ReplaceAll(msg, filepath.Clean(root)+string(filepath.Separator), ""))
+}
+
+// withoutContent keeps a parser's error from quoting the file it parsed:
+// kyaml appends the offending node ("node contents:", "for node: ...")
+// and YAML errors can run over lines. Only the first line is kept, cut
+// before such a tail and at 300 characters; the field and file named
+// before it say where to look.
+func withoutContent(msg string) string {
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	for _, marker := range []string{"node contents:", "for node:", "in node:", "; content:", "object: '"} {
+		if i := strings.Index(msg, marker); i >= 0 {
+			msg = strings.TrimRight(msg[:i], " :;,") + " (content not shown)"
+		}
+	}
+	if r := []rune(msg); len(r) > 300 {
+		msg = string(r[:300]) + "…"
+	}
+	return msg
 }
 
 // buildCache answers the Argo CD path checks from this run's builds and

@@ -20,13 +20,22 @@ type Options struct {
 	// controller manages (its --nginx-ingress-classes flag). Empty means
 	// the controller's default.
 	NginxIngressClasses []string
+	// KubeMinor is the Kubernetes 1.x minor release the manifests target:
+	// API versions it no longer serves are errors. 0 means
+	// DefaultKubeMinor.
+	KubeMinor int
 }
+
+// DefaultKubeMinor is the minor of the pinned k8s.io/api (v0.36 serves
+// Kubernetes 1.36); kube_test.go keeps it in step with go.mod.
+const DefaultKubeMinor = 36
 
 // Validator checks manifests. It is safe for concurrent use; the CRD
 // schemas are parsed once, on first use.
 type Validator struct {
-	classes []string
-	crds    *crdSchemas
+	classes   []string
+	kubeMinor int
+	crds      *crdSchemas
 }
 
 // New returns a Validator.
@@ -35,7 +44,11 @@ func New(opts Options) *Validator {
 	if len(classes) == 0 {
 		classes = DefaultNginxIngressClasses()
 	}
-	return &Validator{classes: classes, crds: &crdSchemas{}}
+	minor := opts.KubeMinor
+	if minor <= 0 {
+		minor = DefaultKubeMinor
+	}
+	return &Validator{classes: classes, kubeMinor: minor, crds: &crdSchemas{}}
 }
 
 // checkUnit runs every check on a set of objects that belong together.
@@ -54,6 +67,10 @@ func (v *Validator) checkObject(u *unit, o object) []Finding {
 		return []Finding{u.finding(Error, o, "", "apiVersion or kind is missing", "every manifest needs apiVersion and kind")}
 	}
 	out := checkMeta(u, o)
+	if minor, ok := removedIn()[[2]string{o.apiVersion, o.kind}]; ok && minor <= v.kubeMinor {
+		return append(out, u.finding(Error, o, "apiVersion", fmt.Sprintf("%s %s is not served since Kubernetes 1.%d (target 1.%d)", o.apiVersion, o.kind, minor, v.kubeMinor),
+			"move to the API version that replaced it (kubectl convert, or see the Kubernetes deprecated API migration guide); --kube-version sets the target"))
+	}
 	gv, err := schema.ParseGroupVersion(o.apiVersion)
 	if err != nil {
 		return append(out, u.finding(Error, o, "apiVersion", fmt.Sprintf("%q: %v", o.apiVersion, err), "use group/version, e.g. argoproj.io/v1alpha1"))
@@ -87,9 +104,11 @@ func (v *Validator) checkObject(u *unit, o object) []Finding {
 		checkQuantities(&unit{}, o, "spec.template", nested(cleaned, "spec", "template").(map[string]any))
 		spec := cleaned["spec"].(map[string]any)
 		delete(spec, "template")
-		return append(out, checkTyped(u, newObject(o.file, cleaned), typed)...)
+		out = append(out, checkTyped(u, newObject(o.file, cleaned), typed)...)
+		return append(out, checkBuiltin(u, o)...)
 	}
-	return append(out, checkTyped(u, o, typed)...)
+	out = append(out, checkTyped(u, o, typed)...)
+	return append(out, checkBuiltin(u, o)...)
 }
 
 // isWorkload reports kinds whose spec.template is a PodTemplateSpec.
@@ -103,7 +122,7 @@ func isWorkload(o object) bool {
 
 func knownArgoKind(kind string) bool {
 	switch kind {
-	case "Rollout", "Application", "AppProject":
+	case "Rollout", "Application", "AppProject", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment":
 		return true
 	}
 	return false

@@ -31,6 +31,10 @@ type Entry struct {
 func Index() []Entry {
 	return []Entry{
 		{"argoproj.io", "v1alpha1", "Rollout", "rollout.json"},
+		{"argoproj.io", "v1alpha1", "AnalysisTemplate", "analysistemplate.json"},
+		{"argoproj.io", "v1alpha1", "ClusterAnalysisTemplate", "clusteranalysistemplate.json"},
+		{"argoproj.io", "v1alpha1", "AnalysisRun", "analysisrun.json"},
+		{"argoproj.io", "v1alpha1", "Experiment", "experiment.json"},
 		{"argoproj.io", "v1alpha1", "Application", "application.json"},
 		{"argoproj.io", "v1alpha1", "AppProject", "appproject.json"},
 	}

@@ -8,9 +8,13 @@ import (
 // The embedded files are what crdgen wrote for the pinned versions.
 func TestEmbeddedSchemasRecordTheirSource(t *testing.T) {
 	want := map[string]string{
-		"Rollout":     "github.com/argoproj/argo-rollouts@v1.10.1",
-		"Application": "github.com/argoproj/argo-cd/v3@v3.5.7",
-		"AppProject":  "github.com/argoproj/argo-cd/v3@v3.5.7",
+		"Rollout":                 "github.com/argoproj/argo-rollouts@v1.10.1",
+		"AnalysisTemplate":        "github.com/argoproj/argo-rollouts@v1.10.1",
+		"ClusterAnalysisTemplate": "github.com/argoproj/argo-rollouts@v1.10.1",
+		"AnalysisRun":             "github.com/argoproj/argo-rollouts@v1.10.1",
+		"Experiment":              "github.com/argoproj/argo-rollouts@v1.10.1",
+		"Application":             "github.com/argoproj/argo-cd/v3@v3.5.7",
+		"AppProject":              "github.com/argoproj/argo-cd/v3@v3.5.7",
 	}
 	all, err := All()
 	if err != nil {

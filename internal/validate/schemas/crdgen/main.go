@@ -34,6 +34,10 @@ type source struct {
 func sources() []source {
 	return []source{
 		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/rollout-crd.yaml", "rollout.json"},
+		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/analysis-template-crd.yaml", "analysistemplate.json"},
+		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/cluster-analysis-template-crd.yaml", "clusteranalysistemplate.json"},
+		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/analysis-run-crd.yaml", "analysisrun.json"},
+		{"github.com/argoproj/argo-rollouts", "v1.10.1", "manifests/crds/experiment-crd.yaml", "experiment.json"},
 		{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/application-crd.yaml", "application.json"},
 		{"github.com/argoproj/argo-cd/v3", "v3.5.7", "manifests/crds/appproject-crd.yaml", "appproject.json"},
 	}
