@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rolloutgen/rolloutgen/internal/errinfo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
@@ -25,10 +26,32 @@ var (
 	ErrImage = errors.New("cannot tell which image to bump")
 	// ErrBuild: the edited overlay no longer builds; nothing was written.
 	ErrBuild = errors.New("the edited overlay does not build; nothing was written")
+	// ErrUnsafeValue: a value read from a file, which would reach the
+	// commit message, is not one line of printable text.
+	ErrUnsafeValue = errors.New("a value that goes into the commit message must be one line without control characters; fix the file")
 	// ErrUnusedImage: the images: entry matches no container of the
 	// overlay's build, so pinning it would change nothing deployed.
 	ErrUnusedImage = errors.New("the image matches no container in the build; nothing was written (--allow-unused pins it anyway)")
 )
+
+// checkMessageValue refuses a value read from file (field names where)
+// that would reach the commit message or the terminal with a line break,
+// an escape code or another control character: it could forge trailers
+// ("Signed-off-by: …") or repaint the terminal. The value is shown %q.
+func checkMessageValue(file, field, v string) error {
+	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
+		return fmt.Errorf("%s: %s %q: %w", file, field, v, ErrUnsafeValue)
+	}
+	return nil
+}
+
+// checkOld refuses an entry whose current tag or digest is unsafe.
+func checkOld(file, image string, old kustomize.Version) error {
+	if err := checkMessageValue(file, fmt.Sprintf("images[name=%q].newTag", image), old.Tag); err != nil {
+		return err
+	}
+	return checkMessageValue(file, fmt.Sprintf("images[name=%q].digest", image), old.Digest)
+}
 
 // Signature is who made a commit, and when.
 type Signature struct {
@@ -226,7 +249,13 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		return res, err
 	}
 	res.Image = image
+	if err := checkMessageValue(file, "images[].name", image); err != nil {
+		return res, err
+	}
 	if cur, ok, err := kustomize.ReadImage(old, image); err == nil && ok {
+		if err := checkOld(file, image, kustomize.Version{Tag: cur.Tag, Digest: cur.Digest}); err != nil {
+			return res, err
+		}
 		res.OldTag, res.OldDigest = cur.Tag, cur.Digest
 	}
 	if err := checkExpected(req, file, kustomize.Version{Tag: res.OldTag, Digest: res.OldDigest}); err != nil {
@@ -285,6 +314,9 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 		}
 		content, change, err := b.edit(ctx, kustomize.FromFS(tree), "/", file, old, image, req)
 		if err != nil || change.IsZero() {
+			return nil, "", false, err
+		}
+		if err := checkOld(file, image, change.Old); err != nil {
 			return nil, "", false, err
 		}
 		res.OldTag, res.OldDigest = change.Old.Tag, change.Old.Digest

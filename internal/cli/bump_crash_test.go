@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 // Killing gen bump at any point leaves the repository unchanged or with
@@ -20,6 +21,7 @@ func TestBumpKilledAtAnyPoint(t *testing.T) {
 	home, dir := renderedRepo(t)
 	file := filepath.Join(dir, devOverlay)
 	outcomes := map[string]int{}
+	rng := rand.New(rand.NewPCG(testtool.Seed(t), 2))
 	for i := range 12 {
 		before := gittest.Git(t, home, dir, "rev-parse", "HEAD")
 		old := readFile(t, file)
@@ -29,7 +31,7 @@ func TestBumpKilledAtAnyPoint(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
+		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
 		// A killed git leaves its lock files behind too, and a user

@@ -70,6 +70,7 @@ type bumpWork struct {
 }
 
 func (w *bumpWork) close() {
+	w.src.Close()
 	if w.ep != nil {
 		w.ep.Close()
 	}
@@ -86,7 +87,10 @@ func (o *bumpOptions) pushTarget(ep *gitrepo.Endpoint) gitrepo.PushTarget {
 }
 
 func (o *bumpOptions) authOptions() gitrepo.AuthOptions {
-	return gitrepo.AuthOptions{Getenv: o.deps.Getenv, SSHKeyFile: o.sshKey, KnownHostsFile: o.sshKnownHosts}
+	return gitrepo.AuthOptions{
+		Getenv: o.deps.Getenv, SSHKeyFile: o.sshKey, KnownHostsFile: o.sshKnownHosts,
+		SSHKeyHint: "--ssh-key", KnownHostsHint: "--ssh-known-hosts",
+	}
 }
 
 // openLocal opens the checkout holding gen.yaml (or --path), with --remote

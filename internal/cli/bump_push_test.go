@@ -98,6 +98,53 @@ func TestBumpPushFileRemote(t *testing.T) {
 	}
 }
 
+// TestBumpPushKeepsTrackingRef: after gen bump --push the clone's
+// origin/main is the pushed commit, as after git push: git status is not
+// "ahead", and the next bump, overtaken by someone else's push, is
+// re-applied on the new remote head instead of failing non-fast-forward.
+func TestBumpPushKeepsTrackingRef(t *testing.T) {
+	remote := gittest.NewRemote(t, plainRepo)
+	dir := remote.Clone(t)
+	bump := func(tag string) {
+		t.Helper()
+		code, _, stderr := gen(t, remote.Home, dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/app", "--tag", tag, "--push")
+		if code != 0 {
+			t.Fatalf("bump %s: exit %d\n%s", tag, code, stderr)
+		}
+	}
+	bump("2.0.0")
+	if st := gittest.Git(t, remote.Home, dir, "status", "-sb"); st != "## main...origin/main" {
+		t.Errorf("git status after the push = %q", st)
+	}
+	remote.Commit(t, "someone else", map[string]string{"README.md": "moved on\n"})
+	bump("2.1.0")
+	if got := remote.Show(t, "deploy/prod/kustomization.yaml"); got+"\n" != prodOverlay("2.1.0") {
+		t.Errorf("remote file:\n%s", got)
+	}
+	if remote.Show(t, "README.md") != "moved on" {
+		t.Errorf("the other push was lost")
+	}
+	if st := gittest.Git(t, remote.Home, dir, "status", "-sb"); st != "## main...origin/main" {
+		t.Errorf("git status after the second push = %q", st)
+	}
+	remote.Fsck(t)
+}
+
+// TestBumpPushRejectedByHook: the server's reasons reach the user, as
+// git push shows them.
+func TestBumpPushRejectedByHook(t *testing.T) {
+	remote := gittest.NewRemote(t, plainRepo)
+	hook := filepath.Join(remote.Dir, "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'main is protected: open a pull request' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := remote.Clone(t)
+	code, _, stderr := gen(t, remote.Home, dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/app", "--tag", "2.0.0", "--push")
+	if code == 0 || !strings.Contains(stderr, "\nremote: main is protected: open a pull request") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
 func TestBumpRemoteModeOverHTTPWithToken(t *testing.T) {
 	remote := gittest.NewRemote(t, plainRepo)
 	srv := gittest.NewHTTPServer(t, remote, gittest.HTTPAuth{Token: secretToken})
@@ -310,4 +357,37 @@ func TestBumpOverSSH(t *testing.T) {
 		t.Error("a refused bump changed the remote")
 	}
 	remote.Fsck(t)
+}
+
+// TestBumpMalformedURLHidesToken: --repo-url, or the remote's url in the
+// repository's config, with a trailing newline, a tab, a space or a bad
+// port fails to parse; the error says so without printing the token (it
+// used to quote the raw URL), and names the flag.
+func TestBumpMalformedURLHidesToken(t *testing.T) {
+	remote := gittest.NewRemote(t, plainRepo)
+	base := "https://x-access-token:" + secretToken + "@127.0.0.1:1/r.git"
+	forms := map[string]string{
+		"newline":                  base + "\n",
+		"tab":                      base + "\t",
+		"space":                    "https://x-access-token:" + secretToken + "@127.0.0.1 :1/r.git",
+		"bad port":                 "https://x-access-token:" + secretToken + "@127.0.0.1:notaport/r.git",
+		"lone token user, newline": "https://" + secretToken + "@127.0.0.1:1/r.git\n",
+	}
+	for name, u := range forms {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := gen(t, remote.Home, t.TempDir(), nil, "bump", "--repo-url", u, "--path", "deploy/prod", "--tag", "2.0.0")
+			if code != 2 || !strings.Contains(stderr, "--repo-url") {
+				t.Errorf("--repo-url: exit %d, stderr %q; want 2 naming the flag", code, stderr)
+			}
+			assertNoSecret(t, stdout, stderr)
+
+			dir := remote.Clone(t)
+			gittest.Git(t, remote.Home, dir, "config", "remote.origin.url", u)
+			code, stdout, stderr = gen(t, remote.Home, dir, nil, "bump", "--path", "deploy/prod", "--image", "example.com/app", "--tag", "2.0.0", "--push")
+			if code != 2 || !strings.Contains(stderr, "--remote") {
+				t.Errorf("remote.origin.url: exit %d, stderr %q; want 2 naming --remote", code, stderr)
+			}
+			assertNoSecret(t, stdout, stderr)
+		})
+	}
 }

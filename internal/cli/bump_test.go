@@ -247,6 +247,11 @@ func TestBumpBadInputLeavesRepoAsItWas(t *testing.T) {
 		{"bad template", []string{"bump", "--tag", "v1", "--message", "{{.Nope"}, 2, "--message"},
 		{"path and app", []string{"bump", "--tag", "v1", "--path", "x", "--app", "y"}, 2, "--path"},
 		{"missing config", []string{"bump", "--tag", "v1", "--config", "other.yaml"}, 2, "other.yaml not found"},
+		// Refused before the local commit is made (it used to be made first).
+		{"branch HEAD", []string{"bump", "--tag", "v1", "--push", "--branch", "HEAD"}, 2, `--branch "HEAD"`},
+		{"branch full ref", []string{"bump", "--tag", "v1", "--push", "--branch", "refs/heads/x"}, 2, `--branch "refs/heads/x"`},
+		{"branch option-like", []string{"bump", "--tag", "v1", "--push", "--branch=-x"}, 2, `--branch "-x"`},
+		{"branch bad ref name", []string{"bump", "--tag", "v1", "--push", "--branch", "a..b"}, 2, `--branch "a..b"`},
 	}
 	before := snapshot(t, home, dir)
 	for _, tt := range tests {
@@ -374,6 +379,40 @@ func TestConfigTarget(t *testing.T) {
 		if _, err := configTarget(cfg, tt.app, tt.env, ""); err == nil || exitCode(err) != ExitUsage || err.Error() != tt.want {
 			t.Errorf("--app %q --env %q: %v; want %s", tt.app, tt.env, err, tt.want)
 		}
+	}
+}
+
+// TestBumpRefusesUnsafeOldTag: an old tag read from the overlay that
+// would forge a commit trailer and repaint the terminal is refused, exit
+// 2, naming the file and field with the value %q-quoted; nothing raw
+// reaches the output and nothing is committed.
+func TestBumpRefusesUnsafeOldTag(t *testing.T) {
+	home, dir := renderedRepo(t)
+	file := filepath.Join(dir, devOverlay)
+	evil := `newTag: "v1\n\nSigned-off-by: Mallory <m@example.com>\e[31m"`
+	content := strings.Replace(readFile(t, file), `newTag: "`+oldTag(readFile(t, file))+`"`, evil, 1)
+	if !strings.Contains(content, evil) {
+		t.Fatalf("no newTag line to replace in:\n%s", readFile(t, file))
+	}
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gittest.Git(t, home, dir, "commit", "-qam", "hostile overlay")
+	before := snapshot(t, home, dir)
+	code, stdout, stderr := gen(t, home, dir, nil, "bump", "--tag", "v2")
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{devOverlay, "newTag", `"v1\n\nSigned-off-by: Mallory <m@example.com>\x1b[31m"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.ContainsAny(stdout+stderr, "\x1b\r") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Errorf("raw control characters or several lines in the output:\n%q\n%q", stdout, stderr)
+	}
+	if after := snapshot(t, home, dir); after != before {
+		t.Errorf("the refused bump changed the repository")
 	}
 }
 

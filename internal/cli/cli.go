@@ -38,6 +38,9 @@ type Deps struct {
 	// (debug.SetGCPercent in production); nil leaves it alone, as tests
 	// running many commands in one process want.
 	SetGCPercent func(int) int
+	// SetMemoryLimit sets the collector's soft memory limit
+	// (debug.SetMemoryLimit in production); nil leaves it alone.
+	SetMemoryLimit func(int64) int64
 	// NewKube builds the kube client of commands that read the cluster;
 	// nil means kube.NewClient (tests pass client-go's fake).
 	NewKube func(kube.Config) (*kube.Client, error)
@@ -49,7 +52,7 @@ func SystemDeps() Deps {
 	if err != nil {
 		dir = "."
 	}
-	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir, Now: time.Now, SetGCPercent: debug.SetGCPercent}
+	return Deps{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir, Now: time.Now, SetGCPercent: debug.SetGCPercent, SetMemoryLimit: debug.SetMemoryLimit}
 }
 
 // Run executes gen with args and returns the exit code.

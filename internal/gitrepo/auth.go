@@ -59,6 +59,17 @@ type AuthOptions struct {
 	SSHKeyFile string
 	// KnownHostsFile is --ssh-known-hosts; it wins over GEN_SSH_KNOWN_HOSTS.
 	KnownHostsFile string
+	// SSHKeyHint and KnownHostsHint say, in messages, where a caller takes
+	// SSHKeyFile and KnownHostsFile from (a CLI's flag names); by default
+	// "an SSH key file" and "a known_hosts file".
+	SSHKeyHint, KnownHostsHint string
+}
+
+func hint(h, def string) string {
+	if h == "" {
+		return def
+	}
+	return h
 }
 
 // Endpoint is a remote ready to use: its URL without credentials (safe to
@@ -73,6 +84,7 @@ type Endpoint struct {
 	auth    transport.AuthMethod
 	secrets secrets
 	closers []func() error
+	keyHint string
 }
 
 // Auth is the go-git transport auth for this endpoint (nil: anonymous).
@@ -118,8 +130,8 @@ func (e *authError) Is(target error) bool { return target == ErrAuth || errors.I
 
 func (e *Endpoint) authError(cause error) error {
 	if e.proto == "ssh" {
-		return &authError{cause: cause, msg: fmt.Sprintf("%v: %v (the key comes from --ssh-key, %s, or the agent at %s)",
-			ErrAuth, strings.TrimSpace(cause.Error()), EnvSSHKey, EnvSSHAuthSock)}
+		return &authError{cause: cause, msg: fmt.Sprintf("%v: %v (the key comes from %s, %s, or the agent at %s)",
+			ErrAuth, strings.TrimSpace(cause.Error()), hint(e.keyHint, "an SSH key file"), EnvSSHKey, EnvSSHAuthSock)}
 	}
 	what := "the remote refused the credentials"
 	if e.auth == nil {
@@ -149,16 +161,27 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	// The credentials are known before anything parses the URL: a parse
+	// error quotes the URL, and must not carry them.
+	pre := urlSecrets(rawURL)
 	ep, err := transport.NewEndpoint(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("remote %s: %w", RedactURL(rawURL), err)
+		reason := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason = ue.Err.Error() // without the URL it quotes
+		}
+		return nil, fmt.Errorf("remote %q: %w", pre.redact(RedactURL(rawURL)), pre.wrap(errors.New(reason)))
 	}
-	e := &Endpoint{proto: ep.Protocol}
+	e := &Endpoint{proto: ep.Protocol, secrets: pre, keyHint: opts.SSHKeyHint}
 	e.secrets.add(ep.Password)
 	switch ep.Protocol {
 	case "http", "https":
-		// A user in an HTTPS URL may be the token itself.
-		e.secrets.add(ep.User)
+		// A user in an HTTPS URL may be the token itself (a user beside
+		// a password is a name, not a secret).
+		if ep.Password == "" {
+			e.secrets.addUserToken(ep.User)
+		}
 		e.auth, err = httpAuth(ep, getenv, &e.secrets)
 		if err == nil && e.auth != nil && ep.Protocol == "http" && !isLoopback(ep.Host) {
 			err = fmt.Errorf("refusing to send credentials over plain http to %q; use https", ep.Host)
@@ -170,6 +193,13 @@ func ResolveEndpoint(rawURL string, opts AuthOptions) (*Endpoint, error) {
 		e.auth, err = e.sshAuth(ep, opts, getenv)
 	default:
 		e.URL = rawURL
+		if ep.User != "" || ep.Password != "" {
+			// Credentials mean nothing to file:// or git://; they only
+			// must not be dialled or printed.
+			e.secrets.addUserToken(ep.User)
+			ep.User, ep.Password = "", ""
+			e.URL = ep.String()
+		}
 	}
 	if err != nil {
 		e.Close()
@@ -228,7 +258,7 @@ func (e *Endpoint) sshAuth(ep *transport.Endpoint, opts AuthOptions, getenv func
 	if user == "" {
 		user = "git"
 	}
-	hostKeys, err := knownHostsCallback(opts.KnownHostsFile, getenv)
+	hostKeys, err := knownHostsCallback(opts.KnownHostsFile, hint(opts.KnownHostsHint, "a known_hosts file"), getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -270,13 +300,13 @@ func (e *Endpoint) sshAuth(ep *transport.Endpoint, opts AuthOptions, getenv func
 		ag := agent.NewClient(conn)
 		return &gitssh.PublicKeysCallback{User: user, Callback: ag.Signers, HostKeyCallbackHelper: helper}, nil
 	}
-	return nil, fmt.Errorf("%w: no SSH credentials: pass --ssh-key, set %s, or run an ssh-agent (%s)", ErrAuth, EnvSSHKey, EnvSSHAuthSock)
+	return nil, fmt.Errorf("%w: no SSH credentials: pass %s, set %s, or run an ssh-agent (%s)", ErrAuth, hint(opts.SSHKeyHint, "an SSH key file"), EnvSSHKey, EnvSSHAuthSock)
 }
 
 // knownHostsCallback checks host keys against explicit files only: gen never
 // skips host key checking, and never reads the environment behind the
 // caller's back (go-git's default would read SSH_KNOWN_HOSTS and $HOME).
-func knownHostsCallback(flag string, getenv func(string) string) (ssh.HostKeyCallback, error) {
+func knownHostsCallback(flag, flagHint string, getenv func(string) string) (ssh.HostKeyCallback, error) {
 	var files []string
 	switch {
 	case flag != "":
@@ -299,8 +329,8 @@ func knownHostsCallback(flag string, getenv func(string) string) (ssh.HostKeyCal
 		}
 	}
 	if len(existing) == 0 {
-		return nil, fmt.Errorf("no known_hosts file (looked in %s); pass --ssh-known-hosts or set %s",
-			strings.Join(files, ", "), EnvSSHKnownHosts)
+		return nil, fmt.Errorf("no known_hosts file (looked in %s); pass %s or set %s",
+			strings.Join(files, ", "), flagHint, EnvSSHKnownHosts)
 	}
 	cb, err := gitssh.NewKnownHostsCallback(existing...)
 	if err != nil {

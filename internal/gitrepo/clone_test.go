@@ -24,6 +24,7 @@ func TestCloneShallow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.close() })
 	if c.Branch != "main" || c.Head.Hash.String() != second {
 		t.Errorf("clone = %s at %s, want main at %s", c.Branch, c.Head.Hash, second)
 	}
@@ -58,4 +59,5 @@ func TestCloneShallow(t *testing.T) {
 	if err != nil || other.Branch != "other" {
 		t.Fatalf("clone other = %+v, %v", other, err)
 	}
+	other.close()
 }

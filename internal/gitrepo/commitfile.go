@@ -10,6 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/rolloutgen/rolloutgen/internal/atomicfile"
 )
 
 // CommitFileRequest is one file's new content to commit on the current
@@ -35,25 +37,16 @@ type Result struct {
 // advanced with a reflog entry. Every other path — staged, modified or
 // untracked — is left exactly as it was.
 //
-// Order, for crash safety: objects (unreachable until the end); index.lock,
-// then the branch and HEAD locks, with the branch checked against the
-// HEAD read at the start (ErrRefMoved) and the file against HEAD again;
-// the worktree file by rename; the index by rename; the branch by rename,
-// last. A process killed at any point leaves the branch at the old commit
-// or at the complete new one, and the file whole, old or new.
-//
-// A killed process may leave git's lock files (as a killed git does), a
-// temporary ".<name>.tmp-*" file beside the target, and unreachable
-// objects; git fsck stays clean.
-//
-// Against git in the same worktree: a git commit racing CommitFile either
-// fails (a lock is held, or the branch moved: its compare-and-set refuses)
-// or lands first, making CommitFile fail with ErrRefMoved or a lock error;
-// no commit is overwritten. git commit reads the index before locking it,
-// so when a bump lands in that gap git writes its older copy back: the
-// bump stays committed and in the worktree, and the file shows as changed
-// in the index until git checkout HEAD -- <file> (git commits racing each
-// other do the same to one another).
+// It is the worktree transaction of txn.go in checkout mode: its steps,
+// undo and crash-order invariants are written down there, once. Against
+// git in the same worktree: a git commit racing CommitFile either fails (a
+// lock is held, or the branch moved: its compare-and-set refuses) or lands
+// first, making CommitFile fail with ErrRefMoved or a lock error; no commit
+// is overwritten. git commit reads the index before locking it, so when a
+// bump lands in that gap git writes its older copy back: the bump stays
+// committed and in the worktree, and the file shows as changed in the
+// index until git checkout HEAD -- <file> (git commits racing each other
+// do the same to one another).
 //
 // It refuses, naming the cause, when the file is dirty (ErrDirtyFile), the
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
@@ -83,7 +76,7 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if err != nil {
 		return res, err
 	}
-	// Fail on a dirty file before writing anything, even objects.
+	// Fail on a dirty file before anything else.
 	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
 		return res, err
 	}
@@ -97,128 +90,15 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 	if inHead && head.Hash == res.Blob {
 		return res, fmt.Errorf("%q on branch %q: %w", req.Path, branch, ErrNoChange)
 	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	res.Commit, res.Tree, err = writeCommit(r.objects, parent, req.Path, blob, req.Meta)
-	if err != nil {
-		return res, err
-	}
-	r.step("objects")
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-
-	idxLock, err := createLockFile(r.indexPath(), "index", ErrIndexLocked)
-	if err != nil {
-		return res, err
-	}
-	idxDone := false
-	defer func() {
-		if !idxDone {
-			idxLock.Close()
-			os.Remove(idxLock.Name())
-		}
-	}()
-	// Streamed, not read whole: 4.8 MB at 40k entries, which would be
-	// most of what a bump holds (indexstream.go).
-	x, err := openIndexStream(r.indexPath(), indexWindow)
-	if err != nil {
-		return res, err
-	}
-	defer x.close()
-	l, err := x.lookup(req.Path)
-	if err != nil {
-		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
-	}
-	// Extensions first: with a split index, entries are not all here and
-	// the lookup above means nothing.
-	ext, err := x.rewriteExtensions(req.Path)
-	if err != nil {
-		return res, fmt.Errorf("read index %q: %w", r.indexPath(), err)
-	}
-	if err := checkIndexClean(req.Path, head, inHead, l.indexLookup); err != nil {
-		return res, err
-	}
-	bl, err := r.lockBranch("refs/heads/"+branch, parentHash)
-	if err != nil {
-		return res, err
-	}
-	defer bl.release()
-	r.step("locked")
-	// The file was checked before the locks; an editor may have saved
-	// since. Checked again now, the window is down to the rename below.
-	if err := r.checkWorktreeClean(req.Path, head, inHead); err != nil {
-		return res, err
-	}
-
-	mode := filemode.Regular
-	if inHead && head.Mode == filemode.Executable {
-		mode = filemode.Executable
-	}
-	perm := worktreePerm(mode)
-	var old []byte
-	if inHead {
-		// The worktree bytes, checked clean above: with CRLF line endings
-		// they are not the blob's.
-		if old, err = r.readWorktree(req.Path); err != nil {
-			return res, fmt.Errorf("read %q: %w", req.Path, err)
-		}
-		if fi, err := r.lstatWorktree(req.Path); err == nil {
-			perm = fi.Mode().Perm() // keep what checkout gave it under the user's umask
-		}
-	}
-	fi, err := r.writeWorktree(req.Path, req.Content, perm)
-	if err != nil {
-		return res, err
-	}
-	// Until the branch moves, a failure puts the file back as it was.
-	restore := func(cause error) error {
-		if !inHead {
-			if err := r.removeWorktree(req.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
-			}
-			return cause
-		}
-		if _, err := r.writeWorktree(req.Path, old, perm); err != nil {
-			return errors.Join(cause, fmt.Errorf("restore %q: %w", req.Path, err))
-		}
-		return cause
-	}
-	r.step("worktree")
-
-	if err := x.writeWithEntry(idxLock, l, req.Path, res.Blob, uint32(mode), indexStat(fi), ext); err != nil {
-		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	if err := idxLock.Close(); err != nil {
-		return res, restore(fmt.Errorf("write %q: %w", idxLock.Name(), err))
-	}
-	if err := os.Rename(idxLock.Name(), r.indexPath()); err != nil {
-		return res, restore(fmt.Errorf("update index %q: %w", r.indexPath(), err))
-	}
-	idxDone = true
-	r.step("index")
-
-	if err := bl.commit(parentHash, res.Commit, req.Meta.Committer, commitReflogMsg(req.Meta.Message)); err != nil {
-		// The index already names the new blob; put the old bytes back,
-		// under the lock, so the repository is as it was.
-		if f, lerr := createLockFile(r.indexPath(), "index", ErrIndexLocked); lerr == nil {
-			werr := x.writeUnchanged(f)
-			if cerr := f.Close(); werr == nil && cerr == nil {
-				werr = os.Rename(f.Name(), r.indexPath())
-			} else {
-				os.Remove(f.Name())
-			}
-			if werr != nil {
-				err = errors.Join(err, fmt.Errorf("restore index: %w", werr))
-			}
-		} else {
-			err = errors.Join(err, fmt.Errorf("restore index: %w", lerr))
-		}
-		return res, restore(err)
-	}
-	r.step("ref")
-	return res, nil
+	res.Commit, res.Tree, err = r.run(ctx, checkoutTxn{
+		branch:    branch,
+		parent:    parent,
+		files:     []fileChange{{path: req.Path, from: head, inFrom: inHead, content: req.Content, blob: blob}},
+		meta:      &req.Meta,
+		who:       req.Meta.Committer,
+		reflogMsg: commitReflogMsg(req.Meta.Message),
+	})
+	return res, err
 }
 
 func (r *Repo) step(name string) {
@@ -244,4 +124,16 @@ func worktreePerm(m filemode.FileMode) fs.FileMode {
 		return 0o755
 	}
 	return 0o644
+}
+
+// writeFileAtomic replaces path atomically (atomicfile.Write: temp file,
+// rename, no fsync, like git's checkout; the commit's objects hold the
+// content) and returns its stat data for the index entry.
+func writeFileAtomic(path string, content []byte, perm fs.FileMode) (os.FileInfo, error) {
+	if err := atomicfile.Write(path, content, perm); err != nil {
+		return nil, err
+	}
+	// Stat after the rename: on Linux it changes the inode's ctime, which
+	// git compares.
+	return os.Lstat(path)
 }

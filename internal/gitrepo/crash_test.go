@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 const (
@@ -45,8 +46,12 @@ func TestCrashHelperProcess(t *testing.T) {
 	}
 }
 
+// TestCommitFileCrash kills a bump right after each step of the worktree
+// transaction (txnSteps, txn.go) and checks the crash-order invariants
+// written down there: the branch old or complete, files whole, other
+// paths untouched.
 func TestCommitFileCrash(t *testing.T) {
-	for _, step := range []string{"objects", "locked", "worktree", "index", "reflog", "ref"} {
+	for _, step := range txnSteps {
 		t.Run(step, func(t *testing.T) {
 			g := seedRepo(t)
 			// Other work in progress that must survive whatever happens.
@@ -106,7 +111,7 @@ func TestCommitFileCrash(t *testing.T) {
 			if got := g.git("reflog", "-1", "--format=%H", "main"); got != head {
 				t.Errorf("reflog of main ends at %s, want %s", got, head)
 			}
-			if len(locks) != 0 && step == "ref" {
+			if len(locks) != 0 && (step == "ref" || step == "post-commit") {
 				t.Errorf("locks left after the commit completed: %v", locks)
 			}
 		})
@@ -155,7 +160,7 @@ func TestCrashLoopHelperProcess(t *testing.T) {
 func TestCommitFileKilledAnytime(t *testing.T) {
 	g := seedRepo(t)
 	seed := g.git("rev-parse", "HEAD")
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	rng := rand.New(rand.NewPCG(testtool.Seed(t), 1))
 	for round := 0; round < 8; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashLoopHelperProcess$", "-test.count=1")
 		cmd.Env = append(gittest.Env(g.home), crashLoopEnv+"="+g.dir)

@@ -34,6 +34,9 @@ var (
 
 // Outcomes of the remote side.
 var (
+	// ErrNoRemoteBranch: the remote-tracking ref of the branch is missing
+	// (never fetched).
+	ErrNoRemoteBranch = errors.New("no remote-tracking branch; fetch it first")
 	// ErrNoRemote: the repository's config has no url for the remote.
 	ErrNoRemote = errors.New("no such remote")
 	// ErrRemoteHeadNotBranch: the remote's HEAD names no branch, so there

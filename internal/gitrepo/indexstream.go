@@ -25,7 +25,7 @@ import (
 // The file stays open until close: CommitFile's undo rewrites the old
 // index from it after the new one has been renamed over it.
 type indexStream struct {
-	f          *os.File
+	f          indexFile
 	size       int64
 	version    uint32
 	count      uint32
@@ -64,13 +64,32 @@ func openIndexStream(path string, window int) (*indexStream, error) {
 	return s, nil
 }
 
+// indexFile is what an indexStream reads: the index file, or an edited
+// index in memory (the next edit of a transaction that changes several
+// entries).
+type indexFile interface {
+	io.ReaderAt
+	io.Closer
+}
+
 func newIndexStream(f *os.File, window int) (*indexStream, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
+	return newIndexStreamAt(f, fi.Size(), indexStat(fi).mtimeSec, window)
+}
+
+// memIndex is an index held in memory as an indexFile.
+type memIndex struct{ *bytes.Reader }
+
+func (memIndex) Close() error { return nil }
+
+// newIndexStreamAt reads an index of size bytes from f; mtimeSec is the
+// index file's mtime, against which entries are judged racy.
+func newIndexStreamAt(f indexFile, size int64, mtimeSec uint32, window int) (*indexStream, error) {
 	var hdr [indexHeaderLen]byte
-	if fi.Size() < indexHeaderLen+indexChecksumLen {
+	if size < indexHeaderLen+indexChecksumLen {
 		return nil, errors.New("not a git index file")
 	}
 	if _, err := f.ReadAt(hdr[:], 0); err != nil {
@@ -81,10 +100,10 @@ func newIndexStream(f *os.File, window int) (*indexStream, error) {
 	}
 	s := &indexStream{
 		f:        f,
-		size:     fi.Size(),
+		size:     size,
 		version:  binary.BigEndian.Uint32(hdr[4:]),
 		count:    binary.BigEndian.Uint32(hdr[8:]),
-		mtimeSec: indexStat(fi).mtimeSec,
+		mtimeSec: mtimeSec,
 		window:   window,
 	}
 	if s.version < 2 || s.version > 4 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -44,15 +45,61 @@ func redactUnparsedURL(raw string) string {
 	if !ok {
 		return raw
 	}
-	hostEnd := strings.IndexAny(rest, "/?#")
-	if hostEnd < 0 {
-		hostEnd = len(rest)
-	}
-	at := strings.LastIndex(rest[:hostEnd], "@")
+	at := userinfoEnd(rest)
 	if at < 0 {
 		return raw
 	}
 	return scheme + "://" + redactedMark + rest[at:]
+}
+
+// userinfoEnd is the index of the '@' that ends the userinfo in rest (what
+// follows "scheme://"), or -1: the last '@' before the path, query or
+// fragment, as git and net/url read it.
+func userinfoEnd(rest string) int {
+	hostEnd := strings.IndexAny(rest, "/?#")
+	if hostEnd < 0 {
+		hostEnd = len(rest)
+	}
+	return strings.LastIndex(rest[:hostEnd], "@")
+}
+
+// urlSecrets are the credentials in raw's userinfo, found without parsing
+// raw as a URL, so that a URL that fails to parse (a trailing newline, a
+// tab, a bad port, a bad %-escape) cannot leak them through the parse
+// error. The password is a secret; the user only when there is no
+// password (https://TOKEN@host): a user name beside a password ("git",
+// "x-access-token") is not, and masking it would mask every "git" in the
+// message ("***ops.***").
+func urlSecrets(raw string) secrets {
+	var s secrets
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return s
+	}
+	at := userinfoEnd(rest)
+	if at < 0 {
+		return s
+	}
+	user, pass, hasPass := strings.Cut(rest[:at], ":")
+	if hasPass {
+		s.add(pass)
+	} else {
+		s.addUserToken(user)
+	}
+	return s
+}
+
+// minUserToken is the shortest lone URL user taken for a token: tokens
+// are long, while user names like "git" or "deploy" are words that a
+// message uses elsewhere too.
+const minUserToken = 8
+
+// addUserToken records a URL user that stands alone (no password) as a
+// secret, when it is long enough to be a token.
+func (s *secrets) addUserToken(user string) {
+	if len(user) >= minUserToken {
+		s.add(user)
+	}
 }
 
 // secrets is the set of credential values one remote operation may use. Every
@@ -67,7 +114,12 @@ func (s *secrets) add(vals ...string) {
 		if v == "" {
 			continue
 		}
-		*s = append(*s, v, url.QueryEscape(v), url.PathEscape(v), url.UserPassword("", v).String()[1:])
+		*s = append(*s, v, url.QueryEscape(v), url.PathEscape(v), url.UserPassword("", v).String()[1:],
+			strconv.Quote(v)[1:len(strconv.Quote(v))-1])
+		if d, err := url.PathUnescape(v); err == nil && d != v {
+			// A %-escaped secret in a URL is used, and may be echoed, decoded.
+			s.add(d)
+		}
 	}
 }
 

@@ -66,6 +66,7 @@ func bumpRemote(ctx context.Context, req remoteBump) (remoteBumpResult, error) {
 	if err != nil {
 		return remoteBumpResult{}, err
 	}
+	defer src.Close()
 	res := remoteBumpResult{Branch: src.Branch()}
 	tree, err := src.Files()
 	if err != nil {

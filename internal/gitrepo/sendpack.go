@@ -1,11 +1,13 @@
 package gitrepo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -77,6 +79,17 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 	}
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
 	req.Commands = []*packp.Command{{Name: ref, Old: old, New: commit}}
+	// The server's messages (a hook's reasons for refusing the push) come
+	// on the side band; git prints them as "remote: …" lines, and so do
+	// the errors here.
+	var remoteMsgs bytes.Buffer
+	if ar.Capabilities.Supports(capability.Sideband64k) {
+		_ = req.Capabilities.Set(capability.Sideband64k)
+		req.Progress = &remoteMsgs
+	} else if ar.Capabilities.Supports(capability.Sideband) {
+		_ = req.Capabilities.Set(capability.Sideband)
+		req.Progress = &remoteMsgs
+	}
 	useRefDeltas := !ar.Capabilities.Supports(capability.OFSDelta)
 
 	pr, pw := io.Pipe()
@@ -92,17 +105,40 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 	if err != nil {
 		_ = pr.Close()
 		<-encoded
-		return classifyPushError(err)
+		return withRemoteLines(classifyPushError(err), remoteMsgs.String())
 	}
 	if err := <-encoded; err != nil {
 		return err
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
-			return classifyPushError(err)
+			return withRemoteLines(classifyPushError(err), remoteMsgs.String())
 		}
 	}
 	return nil
+}
+
+// withRemoteLines appends the server's messages to err as git shows them,
+// one "remote: " line each; control characters (a terminal's escape
+// codes, carriage returns of progress meters) are dropped, since the
+// server is not trusted to write to the user's terminal.
+func withRemoteLines(err error, msgs string) error {
+	var lines []string
+	for _, l := range strings.FieldsFunc(msgs, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		l = strings.TrimSpace(strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, l))
+		if l != "" {
+			lines = append(lines, "remote: "+l)
+		}
+	}
+	if len(lines) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\n%s", err, strings.Join(lines, "\n"))
 }
 
 // errNotAncestor is what objectsToSend reports when the remote head is not
@@ -168,46 +204,18 @@ func objectsToSend(s storage.Storer, ref plumbing.ReferenceName, commit, old plu
 }
 
 // treeDiffObjects appends the hashes of newTree and every tree and blob
-// under it that oldTree does not have at the same path. Identical subtrees
-// are skipped by hash, so the cost follows the change, not the repository.
+// under it that oldTree does not have at the same path (diffTrees), so the
+// cost follows the change, not the repository. A gitlink names a commit in
+// another repository: nothing to send.
 func treeDiffObjects(s storage.Storer, newTree, oldTree plumbing.Hash, out *[]plumbing.Hash) error {
 	if newTree == oldTree {
 		return nil
 	}
 	*out = append(*out, newTree)
-	nt, err := object.GetTree(s, newTree)
-	if err != nil {
-		return fmt.Errorf("read tree %s: %w", newTree, err)
-	}
-	oldEntries := map[string]object.TreeEntry{}
-	if !oldTree.IsZero() {
-		ot, err := object.GetTree(s, oldTree)
-		if err != nil {
-			return fmt.Errorf("read tree %s: %w", oldTree, err)
+	return diffTrees(s, "", oldTree, newTree, func(d treeDelta) error {
+		if d.inTo && d.to.Mode != filemode.Submodule && !(d.inFrom && d.from.Hash == d.to.Hash) {
+			*out = append(*out, d.to.Hash)
 		}
-		for _, e := range ot.Entries {
-			oldEntries[e.Name] = e
-		}
-	}
-	for _, e := range nt.Entries {
-		prev, had := oldEntries[e.Name]
-		if had && prev.Hash == e.Hash {
-			continue
-		}
-		switch e.Mode {
-		case filemode.Dir:
-			prevTree := plumbing.ZeroHash
-			if had && prev.Mode == filemode.Dir {
-				prevTree = prev.Hash
-			}
-			if err := treeDiffObjects(s, e.Hash, prevTree, out); err != nil {
-				return err
-			}
-		case filemode.Submodule:
-			// A gitlink names a commit in another repository; nothing to send.
-		default:
-			*out = append(*out, e.Hash)
-		}
-	}
-	return nil
+		return nil
+	})
 }

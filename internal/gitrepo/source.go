@@ -16,12 +16,16 @@ import (
 type Signature = object.Signature
 
 // Source is the repository a command reads and commits into, and the one
-// place its commits are pushed from: a checkout on disk (OpenSource) or a
-// depth-1 clone without a worktree (CloneSource). Both commit through
-// CommitFile and publish through Push; only what a checkout adds (the
-// clean check, keeping the checkout in step with what landed) differs.
+// place its commits are pushed from, in the three commit modes of the
+// worktree transaction (txn.go): a checkout on disk (OpenSource), a depth-1
+// clone without a worktree (CloneSource), or a repository's object store
+// on top of <remote>/<branch>, leaving its branch, index and worktree
+// alone (PushTarget.Detached). All commit through CommitFile and publish
+// through Push; only what a checkout adds (the clean check, keeping the
+// checkout in step with what landed) differs.
 type Source struct {
-	// repo is the checkout (nil for a clone).
+	mode commitMode
+	// repo is the repository on disk (nil for a clone).
 	repo *Repo
 	// store holds the objects (and, for a clone, its refs).
 	store storage.Storer
@@ -30,6 +34,18 @@ type Source struct {
 	branch string
 	head   *object.Commit
 	push   PushTarget
+	// closeFn releases what the source holds (a clone's directory).
+	closeFn func() error
+}
+
+// Close releases what the source holds: a clone's temporary directory.
+func (s *Source) Close() error {
+	if s == nil || s.closeFn == nil {
+		return nil
+	}
+	err := s.closeFn()
+	s.closeFn = nil
+	return err
 }
 
 // PushTarget is where a Source pushes.
@@ -41,8 +57,22 @@ type PushTarget struct {
 	// Branch is the remote branch; "" is the local branch's name (for a
 	// clone, the remote's default branch).
 	Branch string
+	// Detached (OpenSource only): commit on top of
+	// refs/remotes/<RemoteName>/<Branch> in the repository's object store
+	// without moving its branch, index or worktree — a commit that exists
+	// only to be pushed, as a pull request needs.
+	Detached bool
 	Retry
 }
+
+// commitMode is where a Source's commits go.
+type commitMode int
+
+const (
+	modeCheckout commitMode = iota // the checked-out branch, index and worktree
+	modeClone                      // the in-memory clone's branch
+	modeDetached                   // the repository's objects only; no ref moves
+)
 
 // Commit is a commit a Source made.
 type Commit struct {
@@ -51,8 +81,12 @@ type Commit struct {
 }
 
 // OpenSource is r's checkout as a Source, committing on the branch HEAD
-// names and pushing to push.Remote (if set).
+// names (or, push.Detached, on the remote-tracking branch without touching
+// the checkout) and pushing to push.Remote (if set).
 func OpenSource(r *Repo, push PushTarget) (*Source, error) {
+	if push.Detached {
+		return openDetachedSource(r, push)
+	}
 	branch, head, err := r.Head()
 	if err != nil {
 		return nil, err
@@ -61,9 +95,32 @@ func OpenSource(r *Repo, push PushTarget) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s of branch %q: %w", head, branch, err)
 	}
-	s := &Source{repo: r, store: r.objects, branch: branch, head: c, push: push}
+	s := &Source{mode: modeCheckout, repo: r, store: r.objects, branch: branch, head: c, push: push}
 	if s.push.Branch == "" {
 		s.push.Branch = branch
+	}
+	return s, nil
+}
+
+// openDetachedSource commits into r's object store on top of
+// refs/remotes/<push.RemoteName>/<push.Branch> (as last fetched), without
+// moving r's branch, index or worktree: the commit exists only to be
+// pushed (to push.Branch, or to another branch for a pull request).
+func openDetachedSource(r *Repo, push PushTarget) (*Source, error) {
+	if push.Branch == "" {
+		return nil, errors.New("detached commit: no branch to commit on top of")
+	}
+	s := &Source{mode: modeDetached, repo: r, store: r.objects, branch: push.Branch, push: push}
+	tracking := plumbing.NewRemoteReferenceName(s.remoteName(), push.Branch)
+	h, found, err := r.readRef(tracking.String())
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: %w", tracking, ErrNoRemoteBranch)
+	}
+	if s.head, err = object.GetCommit(r.objects, h); err != nil {
+		return nil, fmt.Errorf("read commit %s of %s: %w", h, tracking, err)
 	}
 	return s, nil
 }
@@ -79,18 +136,19 @@ func CloneSource(ctx context.Context, push PushTarget) (*Source, error) {
 		return nil, err
 	}
 	push.Branch = c.Branch
-	return &Source{store: c.Storer, branch: c.Branch, head: c.Head, push: push}, nil
+	return &Source{mode: modeClone, store: c.Storer, branch: c.Branch, head: c.Head, push: push, closeFn: c.close}, nil
 }
 
-// Repo is the checkout (nil for a clone).
+// Repo is the repository on disk (nil for a clone).
 func (s *Source) Repo() *Repo { return s.repo }
 
 // Branch is the branch commits land on.
 func (s *Source) Branch() string { return s.branch }
 
-// Root is the worktree's directory ("" for a clone).
+// Root is the worktree's directory when commits go to the checkout ("":
+// read the files with Files).
 func (s *Source) Root() string {
-	if s.repo == nil {
+	if s.mode != modeCheckout {
 		return ""
 	}
 	return s.repo.Root()
@@ -106,18 +164,19 @@ func (s *Source) Files() (fs.FS, error) {
 }
 
 // CheckClean fails (naming path) when path has uncommitted changes in the
-// checkout; a clone has none.
+// checkout; the other modes do not touch a worktree.
 func (s *Source) CheckClean(path string) error {
-	if s.repo == nil {
+	if s.mode != modeCheckout {
 		return nil
 	}
 	return s.repo.CheckClean(path)
 }
 
 // CommitFile commits content at path on the source's branch: in a
-// checkout as Repo.CommitFile does, in a clone on its in-memory branch.
+// checkout as Repo.CommitFile does, in a clone on its in-memory branch,
+// detached as an object only (Push publishes it).
 func (s *Source) CommitFile(ctx context.Context, path string, content []byte, meta CommitMeta) (Commit, error) {
-	if s.repo != nil {
+	if s.mode == modeCheckout {
 		res, err := s.repo.CommitFile(ctx, CommitFileRequest{Path: path, Content: content, Meta: meta})
 		if err != nil {
 			return Commit{}, err
@@ -127,6 +186,9 @@ func (s *Source) CommitFile(ctx context.Context, path string, content []byte, me
 		}
 		return Commit{Hash: res.Commit, Branch: res.Branch}, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return Commit{}, err
+	}
 	h, _, err := writeCommit(s.store, s.head, path, content, meta)
 	if err != nil {
 		return Commit{}, err
@@ -134,6 +196,12 @@ func (s *Source) CommitFile(ctx context.Context, path string, content []byte, me
 	c, err := object.GetCommit(s.store, h)
 	if err != nil {
 		return Commit{}, err
+	}
+	if s.mode == modeClone {
+		// The clone's own branch: nobody else sees it.
+		if err := s.store.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(s.branch), h)); err != nil {
+			return Commit{}, err
+		}
 	}
 	s.head = c
 	return Commit{Hash: h, Branch: s.branch}, nil
@@ -172,7 +240,7 @@ func (s *Source) Push(ctx context.Context, f PushFile) (PushResult, error) {
 	if s.push.Remote == nil {
 		return PushResult{}, errors.New("push: the source has no remote")
 	}
-	if !f.Committed && s.repo == nil {
+	if !f.Committed && s.mode != modeCheckout {
 		return PushResult{}, nil
 	}
 	commit := s.head.Hash
@@ -184,12 +252,20 @@ func (s *Source) Push(ctx context.Context, f PushFile) (PushResult, error) {
 		Commit:     commit,
 		Retry:      s.push.Retry,
 	}
-	if f.Redo != nil && (s.repo == nil || s.mayReapply(f.Committed, commit)) {
+	if f.Redo != nil && (s.mode != modeCheckout || s.mayReapply(f.Committed, commit)) {
 		req.Reapply = reapplyEdit(s.store, f.Path, f.Meta, f.Redo)
 	}
 	res, err := push(ctx, req)
-	if err != nil || s.repo == nil || res.Commit == commit {
+	if err != nil {
 		return res, err
+	}
+	if s.repo != nil {
+		if err := s.repo.updateTracking(s.remoteName(), s.push.Branch, res.Commit, f.Meta.Committer); err != nil {
+			return res, fmt.Errorf("push %s %s: %s is on the remote: %w", s.push.Remote, s.push.Branch, res.Commit, err)
+		}
+	}
+	if s.mode != modeCheckout || res.Commit == commit {
+		return res, nil
 	}
 	msg := fmt.Sprintf("gen bump: pushed as %s (re-applied on the remote head)", res.Commit)
 	if !res.Pushed {

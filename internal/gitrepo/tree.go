@@ -29,44 +29,8 @@ type CommitMeta struct {
 // missing directories. A nil parent makes a root commit from an empty tree.
 // A message without a trailing newline gets one, as git commit does.
 func writeCommit(s storer.EncodedObjectStorer, parent *object.Commit, path string, content []byte, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
-	parts, err := splitRepoPath(path)
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, err
-	}
-	var rootTree plumbing.Hash
-	var parents []plumbing.Hash
-	if parent != nil {
-		rootTree = parent.TreeHash
-		parents = []plumbing.Hash{parent.Hash}
-	}
-	blob, err := writeBlob(s, content)
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("write blob for %q: %w", path, err)
-	}
-	tree, err = rewriteTree(s, rootTree, parts, "", blob)
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, err
-	}
-	msg := meta.Message
-	if !strings.HasSuffix(msg, "\n") {
-		msg += "\n"
-	}
-	c := &object.Commit{
-		Author:       meta.Author,
-		Committer:    meta.Committer,
-		Message:      msg,
-		TreeHash:     tree,
-		ParentHashes: parents,
-	}
-	obj := s.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("encode commit for %q: %w", path, err)
-	}
-	commit, err = s.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("write commit for %q: %w", path, err)
-	}
-	return commit, tree, nil
+	t := &txn{store: s}
+	return t.commit(parent, []fileChange{{path: path, content: content}}, meta)
 }
 
 // splitRepoPath rejects paths git itself would refuse to track, so a bad

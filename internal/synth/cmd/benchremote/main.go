@@ -72,6 +72,7 @@ func runBumpOne(url, file, tag string) error {
 	if err != nil {
 		return err
 	}
+	defer src.Close()
 	tree, err := src.Files()
 	if err != nil {
 		return err
