@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -120,4 +121,47 @@ func Push(ctx context.Context, ref name.Reference, img v1.Image, opts ...remote.
 		return v1.Hash{}, fmt.Errorf("push %s: %w", ref, err)
 	}
 	return img.Digest()
+}
+
+// ExtractEntrypoint writes the file at Entrypoint in img's layers to path
+// (mode 0755), as a container runtime would find it: the last layer that
+// holds it wins.
+func ExtractEntrypoint(img v1.Image, path string) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	want := Entrypoint[1:]
+	var found []byte
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			return err
+		}
+		tr := tar.NewReader(rc)
+		for {
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				rc.Close()
+				return err
+			}
+			if strings.TrimPrefix(hdr.Name, "./") == want && hdr.Typeflag == tar.TypeReg {
+				if found, err = io.ReadAll(tr); err != nil {
+					rc.Close()
+					return err
+				}
+			}
+		}
+		rc.Close()
+	}
+	if found == nil {
+		return fmt.Errorf("image has no %s", Entrypoint)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, found, 0o755)
 }

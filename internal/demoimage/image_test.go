@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -115,9 +114,8 @@ func runPulled(t *testing.T, img v1.Image) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	hdr, err := tr.Next()
+	hdr, err := tar.NewReader(rc).Next()
+	rc.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,18 +123,8 @@ func runPulled(t *testing.T, img v1.Image) string {
 		t.Fatalf("layer holds %q mode %o, want %q mode 555", hdr.Name, hdr.Mode, demoimage.Entrypoint)
 	}
 	bin := filepath.Join(t.TempDir(), "rollouts-demo")
-	f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
+	if err := demoimage.ExtractEntrypoint(img, bin); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := io.Copy(f, tr); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.Next(); err != io.EOF {
-		t.Fatalf("layer holds more than the binary: %v", err)
 	}
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
