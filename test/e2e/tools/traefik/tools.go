@@ -1,5 +1,0 @@
-//go:build tools
-
-package tools
-
-import _ "github.com/traefik/traefik/v3/cmd/traefik"
