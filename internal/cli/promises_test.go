@@ -52,8 +52,8 @@ func TestEveryCommandHasJSONOutput(t *testing.T) {
 			t.Errorf("gen %v: exit %d, stdout is not JSON: %q %q", args, code, out, stderr)
 		}
 	}
-	for _, name := range []string{"version", "init", "render", "build", "bump", "validate", "probe", "status"} {
-		if _, out, _ := run(t, dir, name, "--help"); !strings.Contains(out, "-o, --output") {
+	for _, name := range []string{"version", "init", "render", "build", "bump", "validate", "probe", "status", "wait", "promote", "rollback", "canary promote", "canary abort", "canary retry", "canary pause"} {
+		if _, out, _ := run(t, dir, append(strings.Fields(name), "--help")...); !strings.Contains(out, "-o, --output") {
 			t.Errorf("gen %s has no -o/--output", name)
 		}
 	}

@@ -23,6 +23,7 @@ type waitOptions struct {
 	revision string
 	remote   string
 	timeout  time.Duration
+	output   string
 }
 
 func newWaitCmd(g *globalOptions) *cobra.Command {
@@ -57,11 +58,15 @@ sync) or at --timeout, with one line saying which and why.`,
 	f.StringVar(&o.revision, "revision", "", "with --for synced: a commit Argo CD must have synced (or a descendant of it)")
 	f.StringVar(&o.remote, "remote", "origin", "remote to fetch from once when a revision is not known locally")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long (exit 1)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	o.kube.addFlags(f, "")
 	return c
 }
 
 func runWait(ctx context.Context, o *waitOptions) error {
+	if err := checkOutput(o.output, "text", "json", "yaml"); err != nil {
+		return err
+	}
 	if o.forState == "" {
 		return usagef("--for is required: synced|healthy|paused|step=N|promoted|aborted")
 	}
@@ -97,12 +102,25 @@ func runWait(ctx context.Context, o *waitOptions) error {
 	if err != nil {
 		return fmt.Errorf("gen wait needs the cluster: %w", err)
 	}
-	return waitFor(ctx, o.deps, client, targets, cond, contains, o.timeout)
+	return waitFor(ctx, o.deps, client, targets, cond, contains, o.timeout, o.output)
+}
+
+// waitReport is gen wait -o json|yaml: the apps and environments that
+// reached the state.
+type waitReport struct {
+	SchemaVersion int           `json:"schemaVersion"`
+	For           string        `json:"for"`
+	Reached       []waitReached `json:"reached"`
+}
+
+type waitReached struct {
+	App string `json:"app"`
+	Env string `json:"env"`
 }
 
 // waitFor watches targets until each reaches cond: nil, or an error naming
 // the first app/env that failed or, at the deadline, every one not there.
-func waitFor(ctx context.Context, deps Deps, client *kube.Client, targets []release.Target, cond release.Condition, contains release.Contains, timeout time.Duration) error {
+func waitFor(ctx context.Context, deps Deps, client *kube.Client, targets []release.Target, cond release.Condition, contains release.Contains, timeout time.Duration, output string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var pending []string
@@ -127,6 +145,13 @@ func waitFor(ctx context.Context, deps Deps, client *kube.Client, targets []rele
 	}
 	if err != nil {
 		return err
+	}
+	if output != "text" && output != "" {
+		rep := waitReport{SchemaVersion: release.SchemaVersion, For: fmt.Sprint(cond), Reached: []waitReached{}}
+		for _, t := range targets {
+			rep.Reached = append(rep.Reached, waitReached{App: t.App, Env: t.Env})
+		}
+		return writeStructured(deps.Stdout, output, rep)
 	}
 	for _, t := range targets {
 		fmt.Fprintf(deps.Stdout, "%s/%s: %s\n", t.App, t.Env, cond)

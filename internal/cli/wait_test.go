@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -98,5 +99,31 @@ func TestWaitSyncedAtDescendant(t *testing.T) {
 	code, _, stderr := runKube(context.Background(), home, dir, kubetest.NewCluster(objs...), "wait", "--env", "dev", "--for", "synced", "--revision", later, "--timeout", "50ms")
 	if code != 1 || !strings.Contains(stderr, "timed out") {
 		t.Errorf("synced before the revision: exit %d: %s", code, stderr)
+	}
+}
+
+// gen wait -o json reports the apps and environments that reached the
+// state, like every other command's -o json (issue 13.9).
+func TestWaitJSON(t *testing.T) {
+	home, dir := renderedRepo(t)
+	c := kubetest.NewCluster(canaryDemo("v3", 0)...)
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, stdout, stderr := runKube(context.Background(), home, dir, c, "wait", "--env", "dev", "--for", "paused", "-o", "json")
+		done <- result{code, stdout, stderr}
+	}()
+	ws := c.WaitWatches(4)
+	ws["rollouts"].Modify(kubetest.Rollout(kubetest.RolloutState{Env: "dev", Tag: "v3", StableRS: "a", Current: "b", Step: 1, Paused: true, Phase: "Paused"}))
+	r := <-done
+	var rep waitReport
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if rep.For != "paused" || len(rep.Reached) != 1 || rep.Reached[0] != (waitReached{App: "rollouts-demo", Env: "dev"}) {
+		t.Errorf("report %+v", rep)
 	}
 }
