@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"path/filepath"
 	"strings"
 
@@ -24,7 +25,9 @@ func OnDiskWithin(root string) filesys.FileSystem {
 	if err != nil {
 		real = filepath.Clean(root)
 	}
-	return confinedFS{FileSystem: filesys.MakeFsOnDisk(), root: real}
+	// kustomize.OnDisk refuses non-regular files before opening them (a
+	// FIFO would block the read past any signal) and caps their size.
+	return confinedFS{FileSystem: kustomize.OnDisk(), root: real}
 }
 
 type confinedFS struct {
