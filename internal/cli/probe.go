@@ -20,6 +20,7 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/kube"
 	"github.com/rolloutgen/rolloutgen/internal/probe"
+	"github.com/rolloutgen/rolloutgen/internal/release"
 )
 
 type probeOptions struct {
@@ -347,17 +348,8 @@ func autoExpectation(snap *kube.Snapshot, rs config.Resolved, headers map[string
 			routing.HeaderValue = v
 		}
 	}
-	return probe.Expectation{Canary: imageTag(r.Image), Share: routing.ExpectedShare(headers)}, nil
-}
-
-// imageTag is the tag of an image reference ("" without one).
-func imageTag(ref string) string {
-	ref, _, _ = strings.Cut(ref, "@")
-	name := ref[strings.LastIndex(ref, "/")+1:]
-	if i := strings.LastIndex(name, ":"); i >= 0 {
-		return name[i+1:]
-	}
-	return ""
+	_, current := release.ParseImage(r.Image)
+	return probe.Expectation{Canary: current.Tag, Share: routing.ExpectedShare(headers)}, nil
 }
 
 // probeClient sends each request on a new connection (the balancer decides
