@@ -43,6 +43,7 @@ declare -A ldflags=(
 	[argocd]="-s -w -X github.com/argoproj/argo-cd/v3/common.version=3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitTag=v3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitCommit=v3.5.7 -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean"
 	[kwok]="-s -w"
 	[kustomize]="-s -w"
+	[traefik]="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=v3.7.13 -X github.com/traefik/traefik/v3/pkg/version.Codename=rolloutgen-e2e -X github.com/traefik/traefik/v3/pkg/version.BuildDate=1970-01-01T00:00:00Z"
 )
 declare -A pkgs=(
 	[kubernetes]="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
@@ -50,6 +51,7 @@ declare -A pkgs=(
 	[argocd]="."
 	[kwok]="sigs.k8s.io/kwok/cmd/kwok"
 	[kustomize]="sigs.k8s.io/kustomize/kustomize/v5"
+	[traefik]="github.com/traefik/traefik/v3/cmd/traefik"
 )
 declare -A outputs=(
 	[kubernetes]="kube-apiserver kube-controller-manager kube-scheduler"
@@ -57,8 +59,9 @@ declare -A outputs=(
 	[argocd]="argocd"
 	[kwok]="kwok"
 	[kustomize]="kustomize"
+	[traefik]="traefik"
 )
-order=(kubernetes rollouts argocd kwok kustomize)
+order=(kubernetes rollouts argocd kwok traefik kustomize)
 
 # module_dir MODULE: the module's directory in the module cache, resolved
 # through the wrapper module in the current directory (so the version is the
@@ -75,6 +78,8 @@ stamp_of() {
 		cat "$tools_src/$t"/go.mod "$tools_src/$t"/go.sum
 		# the wrapper's own programs, subdirectories included (rolloutsverdict)
 		find "$tools_src/$t" -name '*.go' | sort | xargs -r cat
+		# the recipe that patches Traefik's build is part of what is built
+		if [[ $t == traefik ]]; then declare -f prepare_traefik; fi
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -84,6 +89,61 @@ copy_tree() {
 	mkdir -p "$(dirname "$2")"
 	cp -r "$1" "$2"
 	chmod -R u+w "$2"
+}
+
+# prepare_traefik: Traefik v3.7.13 does not build from the proxy as it is;
+# three changes, made here in the tools cache (never in the repository):
+#  1. github.com/traefik/traefik/dynamic/ext is a nested module that is not
+#     in the module zip and not served: the wrapper replaces it with
+#     test/e2e/tools/traefik/ext (its two empty structs).
+#  2. Its ACME support links every DNS provider of lego v5.4.1, and more
+#     than ten of their vendor SDK modules are not served: lego is copied
+#     from the module cache and its provider factory reduced to the
+#     providers that need no SDK (exec, httpreq); the build replaces lego
+#     with that copy. ACME DNS challenges are not used by the e2e.
+#  3. Its go-http-auth fork pseudo-version is not served: the wrapper uses
+#     the fork Traefik v3.6 used (with the CheckSecret and RequireAuthStale
+#     v3.7 calls).
+# The build runs in a copy of the wrapper (go.mod plus the lego replace).
+# Prints the directory to build in.
+prepare_traefik() {
+	local src=$dir/src lego
+	local v
+	v=$(sed -n 's/^\tgithub.com\/go-acme\/lego\/v5 \(v[^ ]*\) .*/\1/p' "$tools_src/traefik/go.mod")
+	# Outside any module: only lego itself is fetched, not its SDKs' go.mod files.
+	lego=$(cd "$dir" && GOFLAGS= go mod download -json "github.com/go-acme/lego/v5@$v" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[[ -d $lego ]] || { echo "e2e-tools: lego v5 not in the module cache" >&2; return 1; }
+	copy_tree "$lego" "$src/lego"
+	cat >"$src/lego/providers/dns/zz_gen_dns_providers.go" <<-'GO'
+		// Reduced by rolloutgen's hack/e2e-tools.sh: only the DNS providers
+		// that need no vendor SDK (the others' SDK modules are not served).
+
+		package dns
+
+		import (
+			"fmt"
+
+			"github.com/go-acme/lego/v5/challenge"
+			"github.com/go-acme/lego/v5/providers/dns/exec"
+			"github.com/go-acme/lego/v5/providers/dns/httpreq"
+		)
+
+		// NewDNSChallengeProviderByName Factory for DNS providers.
+		func NewDNSChallengeProviderByName(name string) (challenge.Provider, error) {
+			switch name {
+			case "exec":
+				return exec.NewDNSProvider()
+			case "httpreq":
+				return httpreq.NewDNSProvider()
+			default:
+				return nil, fmt.Errorf("unrecognized DNS provider: %s", name)
+			}
+		}
+	GO
+	copy_tree "$tools_src/traefik" "$src/traefik"
+	(cd "$src/traefik" && go mod edit -replace "github.com/go-acme/lego/v5=$src/lego")
+	echo "e2e-tools: traefik: dynamic/ext replaced by test/e2e/tools/traefik/ext, lego's DNS providers reduced to exec and httpreq ($src/lego), go-http-auth fork pinned to Traefik v3.6's" >&2
+	echo "$src/traefik"
 }
 
 # data TOOL: files the harness needs from the tool's module, not committed.
@@ -152,6 +212,9 @@ for t in "${order[@]}"; do
 	fi
 	echo "e2e-tools: building $t (${outputs[$t]}); log: $dir/logs/$t.log" >&2
 	start=$(date +%s)
+	if [[ $t == traefik ]]; then
+		cd "$(prepare_traefik)"
+	fi
 	# shellcheck disable=SC2086 # pkgs and outputs are word lists on purpose
 	if ! nice -n 19 go build -trimpath -ldflags "${ldflags[$t]}" -o "$bin/" ${pkgs[$t]} >"$dir/logs/$t.log" 2>&1; then
 		echo "e2e-tools: building $t failed; last lines of $dir/logs/$t.log:" >&2

@@ -42,6 +42,7 @@ type cluster struct {
 		etcd, etcdPeer, apiserver, controllerManager, scheduler int
 		kwok, rolloutsMetrics, rolloutsHealthz, redis           int
 		repoServer, repoServerMetrics, controllerMetrics        int
+		traefikAPI                                              int
 	}
 }
 
@@ -73,6 +74,7 @@ func startCluster(ctx context.Context, tl tools, cfg clusterConfig, dir string, 
 		{"argo rollouts controller", c.startRollouts},
 		{"redis", c.startRedis},
 		{"argo cd", c.startArgoCD},
+		{"traefik (ingress class ack-nginx)", c.startTraefik},
 	}
 	for _, s := range steps {
 		start := time.Now()
@@ -268,16 +270,23 @@ status:
 func (c *cluster) startKwok(ctx context.Context) error {
 	stages := c.tools.share("kwok-stages")
 	var configs []string
-	for _, f := range []string{"node-initialize.yaml", "node-heartbeat-with-lease.yaml", "pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"} {
+	for _, f := range []string{"node-initialize.yaml", "node-heartbeat-with-lease.yaml", "pod-complete.yaml", "pod-delete.yaml"} {
 		configs = append(configs, "--config="+filepath.Join(stages, f))
 	}
+	// Not kwok's pod-ready stage: pods start unready, and the pod runner
+	// (pods.go) makes them Ready when their process answers its probe.
+	podStart := c.path("kwok-pod-start-unready.yaml")
+	if err := os.WriteFile(podStart, []byte(podStartStage), 0o644); err != nil {
+		return err
+	}
+	configs = append(configs, "--config="+podStart)
 	args := append(configs,
 		"--kubeconfig="+c.kubeconfig,
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		"--node-lease-duration-seconds=40",
 		"--node-ip=127.0.0.1",
-		"--cidr=10.244.0.0/16",
+		"--cidr="+podCIDR,
 		fmt.Sprintf("--server-address=127.0.0.1:%d", c.ports.kwok),
 	)
 	if _, err := c.procs.start("kwok", nil, c.tools.bin("kwok"), args...); err != nil {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,12 +24,12 @@ type demoRepo struct {
 }
 
 // initDemoRepo runs `gen init` and `gen render` with gen.yaml pointed at the
-// local git server and the initial tag overridden (the seed's demo starts
+// local git server and registry and the initial tag overridden (the seed's demo starts
 // at v2; the scenario starts at initialTag and bumps from there).
 //
 // breakage, when set, damages the rendered output on purpose (see
 // breakRendered): the proof that the scenario can fail.
-func initDemoRepo(gen string, srv *gitServer, dir, initialTag, breakage string) (*demoRepo, error) {
+func initDemoRepo(gen string, srv *gitServer, dir, image, initialTag, breakage string) (*demoRepo, error) {
 	r := &demoRepo{gen: gen, work: filepath.Join(dir, "work"), bare: filepath.Join(srv.root, "demo.git"), url: srv.url + "/demo.git"}
 	if _, err := runGit(srv.root, "init", "--bare", "-b", "main", r.bare); err != nil {
 		return nil, err
@@ -47,10 +48,12 @@ func initDemoRepo(gen string, srv *gitServer, dir, initialTag, breakage string) 
 	if err != nil {
 		return nil, err
 	}
-	// The two gen.yaml lines the scenario changes: the repository URL and
-	// the app's initial tag. Fail loudly if gen init's output moved on.
+	// The gen.yaml lines the scenario changes: the repository URL, the
+	// app's image (the e2e registry's) and its initial tag. Fail loudly if
+	// gen init's output moved on.
 	for _, e := range []struct{ re, repl string }{
 		{`(?m)^(\s+url:\s*)\S+`, "${1}" + r.url},
+		{`(?m)^(\s+image:\s*)registry\.example\.com/demo/rollouts-demo\s*$`, "${1}" + image},
 		{`(?m)^(\s+tag:\s*)v2\b`, "${1}" + initialTag},
 	} {
 		re := regexp.MustCompile(e.re)
@@ -81,6 +84,27 @@ func initDemoRepo(gen string, srv *gitServer, dir, initialTag, breakage string) 
 		}
 	}
 	return r, nil
+}
+
+// runGenSplit runs gen in the repository and returns its stdout, stderr
+// and exit code (-1 when it could not run).
+func (r *demoRepo) runGenSplit(args ...string) (stdout, stderr string, code int) {
+	cmd := exec.Command(r.gen, args...)
+	cmd.Dir = r.work
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		code = 0
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		code = -1
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
 }
 
 func (r *demoRepo) runGen(env []string, args ...string) (string, error) {
@@ -137,10 +161,15 @@ func breakRendered(work, breakage string) error {
 	edits := map[string]struct{ file, old, new string }{
 		// The Rollouts controller cannot find the Ingress to clone.
 		"stable-ingress": {"base/rollouts-demo/rollout.yaml", "stableIngress: rollouts-demo-stable", "stableIngress: rollouts-demo-wrong"},
+		// The header the traffic checks send no longer reaches the canary.
+		"canary-header": {"base/rollouts-demo/rollout.yaml", `canary-by-header-value: "iwantsit"`, `canary-by-header-value: "iwantsit-not"`},
+		// The weights count out of 200: a 20% step sends 10%.
+		"canary-weight": {"base/rollouts-demo/rollout.yaml", `canary-by-header-value: "iwantsit"`,
+			`canary-by-header-value: "iwantsit"` + "\n            canary-weight-total: \"200\""},
 	}
 	e, ok := edits[breakage]
 	if !ok {
-		return fmt.Errorf("ROLLOUTGEN_E2E_BREAK=%q: known breakages: stable-ingress", breakage)
+		return fmt.Errorf("ROLLOUTGEN_E2E_BREAK=%q: known breakages: stable-ingress, canary-header, canary-weight", breakage)
 	}
 	path := filepath.Join(work, e.file)
 	data, err := os.ReadFile(path)

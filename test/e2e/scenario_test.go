@@ -20,7 +20,6 @@ const (
 	ingressClass  = "ack-nginx"
 	rolloutName   = "rollouts-demo"
 	firstEnv      = "dev"
-	image         = "registry.example.com/demo/rollouts-demo"
 	canaryIngress = "rollouts-demo-rollouts-demo-stable-canary"
 	nginxPrefix   = "nginx.ingress.kubernetes.io/"
 )
@@ -37,6 +36,9 @@ type scenario struct {
 	c    *cluster
 	repo *demoRepo
 	tm   *timings
+	// image is the demo image's repository in the e2e registry.
+	image string
+	pods  *podRunner
 }
 
 // TestCanaryScenario is issue 7's proof: a gen-rendered repository synced by
@@ -47,6 +49,9 @@ func TestCanaryScenario(t *testing.T) {
 	tl, err := findTools()
 	if err != nil {
 		t.Fatal(err) // never a skip: CI must not pass without the cluster
+	}
+	if err := requireNetNS(); err != nil {
+		t.Fatal(err)
 	}
 	tm := newTimings()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,24 +94,42 @@ func TestCanaryScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.add("cluster: up (total)", time.Since(start))
+
+	// The demo images, built from cmd/rollouts-demo and pushed to a registry
+	// on 127.0.0.1; the pods of every environment run them as processes.
+	regStart := time.Now()
+	reg, err := startRegistry(filepath.Join(dir, "registry"), filepath.Join(c.procs.logDir, "registry.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.close)
+	t.Setenv("GOPROXY", "off") // the namespace reaches nothing; the app needs only the standard library
+	if err := reg.pushDemo(ctx, "../..", "v1", "v2", "v3", "v4"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
+		t.Logf("registry: %s:%s@%s", reg.repository(), tag, reg.digests[tag])
+	}
+	tm.add("registry: demo images v1..v4 built and pushed", time.Since(regStart))
 	// Stopped before the cluster (cleanups run last-registered first), so it
 	// never logs after the test ends.
-	ingCtx, stopIngress := context.WithCancel(ctx)
-	ingDone := make(chan struct{})
-	go func() { c.fakeIngressController(ingCtx, t.Logf); close(ingDone) }()
-	t.Cleanup(func() { stopIngress(); <-ingDone })
+	pods := newPodRunner(c, dir, "rollouts-demo-", t.Logf)
+	podCtx, stopPods := context.WithCancel(ctx)
+	podsDone := make(chan struct{})
+	go func() { pods.run(podCtx); close(podsDone) }()
+	t.Cleanup(func() { stopPods(); <-podsDone })
 
 	srv, err := startGitServer(filepath.Join(dir, "git"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.close)
-	s := &scenario{t: t, ctx: ctx, c: c, tm: tm}
+	s := &scenario{t: t, ctx: ctx, c: c, tm: tm, image: reg.repository(), pods: pods}
 	s.phase("repo: gen init + render, push", func() {
 		if err := os.MkdirAll(srv.root, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		s.repo, err = initDemoRepo(tl.gen, srv, dir, "v1", os.Getenv("ROLLOUTGEN_E2E_BREAK"))
+		s.repo, err = initDemoRepo(tl.gen, srv, dir, s.image, "v1", os.Getenv("ROLLOUTGEN_E2E_BREAK"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,11 +141,16 @@ func TestCanaryScenario(t *testing.T) {
 		s.waitApps("every Application Synced and Healthy", 4, nil)
 		for _, env := range append([]string{firstEnv}, otherEnvs()...) {
 			s.waitRollout(env, "Healthy, 5/5 ready at v1", func(r rollout) bool {
-				return r.Status.Phase == "Healthy" && r.Status.ReadyReplicas == 5 && r.Spec.Template.image() == image+":v1"
+				return r.Status.Phase == "Healthy" && r.Status.ReadyReplicas == 5 && r.Spec.Template.image() == s.image+":v1"
 			})
 		}
 	})
 	otherRS := s.otherEnvReplicaSets()
+	s.phase("traffic before the release: 100% v1, with or without the header", func() {
+		s.checkTraffic("before the release", firstEnv,
+			trafficCase{stable: "v1", seed: "50/50 old"},
+			trafficCase{header: "X-Canary: iwantsit", stable: "v1"})
+	})
 
 	s.phase("canary ingress created by the controller with the header match", func() {
 		s.waitCanaryIngress("0")
@@ -137,19 +165,27 @@ func TestCanaryScenario(t *testing.T) {
 	s.phase("canary step 1: canary RS 1/1, paused, Argo CD Suspended", func() {
 		s.waitCanaryPaused("v2", 0)
 		s.waitCanaryIngress("0")
+		s.checkTraffic("canary step 1: setCanaryScale 1, weight 0", firstEnv,
+			trafficCase{canary: "v2", stable: "v1", percent: 0, seed: "50/50 old"},
+			trafficCase{header: "X-Canary: iwantsit", canary: "v2", stable: "v1", percent: 100, seed: "50/50 new"},
+			trafficCase{header: "X-Canary: huari", canary: "v2", stable: "v1", percent: 0, seed: "50/50 old"})
 	})
+	seedCounts := map[int]string{20: "14/50 new", 40: "19/50 new", 60: "28/50 new"}
 	for _, w := range []int{20, 40, 60} {
 		s.phase(fmt.Sprintf("promote → weight %d", w), func() {
 			s.promote()
 			s.waitCanaryPaused("v2", w)
 			s.waitCanaryIngress(fmt.Sprint(w))
+			s.checkTraffic(fmt.Sprintf("setWeight %d", w), firstEnv,
+				trafficCase{canary: "v2", stable: "v1", percent: w, seed: seedCounts[w]},
+				trafficCase{header: "X-Canary: iwantsit", canary: "v2", stable: "v1", percent: 100, seed: "50/50 new"})
 		})
 	}
 	s.phase("promote → full: stable RS v2 5/5, weight 0, Healthy", func() {
 		s.promote()
 		s.waitRollout(firstEnv, "Healthy at v2, weight 0", func(r rollout) bool {
 			return r.Status.Phase == "Healthy" && r.Status.StableRS == r.Status.CurrentPodHash &&
-				r.Spec.Template.image() == image+":v2" && r.canaryWeight() == 0
+				r.Spec.Template.image() == s.image+":v2" && r.canaryWeight() == 0
 		})
 		s.waitStableRS("v2", 5)
 		s.waitCanaryIngress("0")
@@ -159,6 +195,9 @@ func TestCanaryScenario(t *testing.T) {
 		// The seed's last row: the old version scaled away (after the
 		// controller's default 30 s scale-down delay).
 		s.waitRSScaledDown("v1")
+		s.checkTraffic("promoted: 100% v2", firstEnv,
+			trafficCase{stable: "v2", seed: "50/50 new"},
+			trafficCase{header: "X-Canary: iwantsit", stable: "v2", seed: "50/50 new"})
 	})
 
 	// Bump 2: with a refresh right after the push.
@@ -187,6 +226,7 @@ func TestCanaryScenario(t *testing.T) {
 		s.waitApp(firstEnv, "Synced and Degraded (the Rollout was aborted)", func(a application) bool {
 			return a.Status.Sync.Status == "Synced" && a.Status.Health.Status == "Degraded"
 		})
+		s.checkTraffic("aborted: 100% stable v2", firstEnv, trafficCase{canary: "v4", stable: "v2", percent: 0})
 	})
 
 	s.phase("other environments untouched", func() {
@@ -195,7 +235,7 @@ func TestCanaryScenario(t *testing.T) {
 		}
 		for _, env := range otherEnvs() {
 			s.waitRollout(env, "still Healthy at v1", func(r rollout) bool {
-				return r.Status.Phase == "Healthy" && r.Spec.Template.image() == image+":v1"
+				return r.Status.Phase == "Healthy" && r.Spec.Template.image() == s.image+":v1"
 			})
 		}
 	})
@@ -341,7 +381,7 @@ func (s *scenario) waitCanaryPaused(tag string, weight int) {
 	s.t.Helper()
 	s.waitRollout(firstEnv, fmt.Sprintf("Paused with canary %s at weight %d", tag, weight), func(r rollout) bool {
 		return r.Status.Phase == "Paused" && len(r.Status.PauseConditions) > 0 &&
-			r.canaryWeight() == weight && r.Spec.Template.image() == image+":"+tag
+			r.canaryWeight() == weight && r.Spec.Template.image() == s.image+":"+tag
 	})
 	s.wait(fmt.Sprintf("canary ReplicaSet %s 1/1 ready, stable 5/5", tag), 2*time.Minute, func() (bool, string, error) {
 		r, rss, err := s.firstEnvReplicaSets()
@@ -352,7 +392,7 @@ func (s *scenario) waitCanaryPaused(tag string, weight int) {
 		for _, rs := range rss {
 			switch rs.hash() {
 			case r.Status.CurrentPodHash:
-				canaryOK = rs.Spec.Template.image() == image+":"+tag && rs.replicas() == 1 && rs.Status.ReadyReplicas == 1
+				canaryOK = rs.Spec.Template.image() == s.image+":"+tag && rs.replicas() == 1 && rs.Status.ReadyReplicas == 1
 			case r.Status.StableRS:
 				stableOK = rs.replicas() == 5 && rs.Status.ReadyReplicas == 5
 			}
@@ -383,7 +423,7 @@ func (s *scenario) waitStableRS(tag string, ready int) {
 		}
 		for _, rs := range rss {
 			if rs.hash() == r.Status.StableRS {
-				return rs.Spec.Template.image() == image+":"+tag && rs.replicas() == ready && rs.Status.ReadyReplicas == ready, rsSummary(rss), nil
+				return rs.Spec.Template.image() == s.image+":"+tag && rs.replicas() == ready && rs.Status.ReadyReplicas == ready, rsSummary(rss), nil
 			}
 		}
 		return false, "stable " + r.Status.StableRS + " not found: " + rsSummary(rss), nil
@@ -399,7 +439,7 @@ func (s *scenario) waitRSScaledDown(tag string) {
 		}
 		found := false
 		for _, rs := range rss {
-			if rs.Spec.Template.image() == image+":"+tag {
+			if rs.Spec.Template.image() == s.image+":"+tag {
 				found = true
 				if rs.replicas() != 0 {
 					return false, rsSummary(rss), nil
@@ -410,10 +450,20 @@ func (s *scenario) waitRSScaledDown(tag string) {
 	})
 }
 
+// tagOf is an image reference's tag (what follows the last colon after
+// the last slash).
+func tagOf(ref string) string {
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
 func rsSummary(rss []replicaSet) string {
 	var parts []string
 	for _, rs := range rss {
-		parts = append(parts, fmt.Sprintf("%s(%s) %d/%d", rs.Metadata.Name, strings.TrimPrefix(rs.Spec.Template.image(), image), rs.Status.ReadyReplicas, rs.replicas()))
+		parts = append(parts, fmt.Sprintf("%s(%s) %d/%d", rs.Metadata.Name, tagOf(rs.Spec.Template.image()), rs.Status.ReadyReplicas, rs.replicas()))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -17,6 +17,26 @@ type timings struct {
 	started time.Time
 	phases  []phase
 	figures map[string]float64
+	traffic []trafficRow
+}
+
+// trafficRow is one row of the seed's traffic table, observed.
+type trafficRow struct {
+	Phase    string         `json:"phase"`
+	Header   string         `json:"header,omitempty"`
+	Requests int            `json:"requests"`
+	Versions map[string]int `json:"versions"`
+	Errors   map[string]int `json:"errors,omitempty"`
+	Canary   string         `json:"canary,omitempty"`
+	Weight   int            `json:"expectedCanaryPercent"`
+	PValue   float64        `json:"pValue"`
+	Seed     string         `json:"seed,omitempty"` // the seed's count at this step, for comparison
+}
+
+func (tm *timings) trafficRow(r trafficRow) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tm.traffic = append(tm.traffic, r)
 }
 
 type phase struct {
@@ -65,7 +85,8 @@ func (tm *timings) write(path string, passed bool) error {
 		TotalSeconds float64            `json:"totalSeconds"`
 		Figures      map[string]float64 `json:"figures"`
 		Phases       []phase            `json:"phases"`
-	}{passed, tm.started.UTC().Format(time.RFC3339), round2(time.Since(tm.started).Seconds()), tm.figures, tm.phases}, "", "  ")
+		Traffic      []trafficRow       `json:"traffic"`
+	}{passed, tm.started.UTC().Format(time.RFC3339), round2(time.Since(tm.started).Seconds()), tm.figures, tm.phases, tm.traffic}, "", "  ")
 	if err != nil {
 		return err
 	}
