@@ -7,7 +7,7 @@ BIN := bin/gen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/rolloutgen/rolloutgen/internal/cli.Version=$(VERSION)
 
-.PHONY: all build demo test unit lint check bench tools e2e demo-images
+.PHONY: all build demo test unit lint check bench tools e2e e2e-capture demo-images
 all: build
 
 build:
@@ -55,3 +55,9 @@ e2e: build tools
 	$(GO) test -c -tags e2e -o bin/e2e.test ./test/e2e/
 	cd test/e2e && ROLLOUTGEN_TOOLS_DIR=$(TOOLS_DIR) GEN_BIN=$(abspath $(BIN)) \
 		../../hack/e2e-netns.sh ../../bin/e2e.test -test.count=1 -test.timeout=20m -test.v
+
+# The e2e run in capture mode: it also writes the real Rollout, Application,
+# ReplicaSet and Event objects at key phases to internal/release/testdata/e2e,
+# the fixtures of the gate and status tests (review the diff, commit it).
+e2e-capture:
+	ROLLOUTGEN_E2E_CAPTURE=$(abspath internal/release/testdata/e2e) $(MAKE) e2e

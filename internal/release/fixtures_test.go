@@ -42,9 +42,14 @@ func skipSteps(message, when string) *unstructured.Unstructured {
 // snapshot lists objs through client-go's fake dynamic client, as the
 // commands do.
 func snapshot(objs ...*unstructured.Unstructured) *kube.Snapshot {
-	s, err := kubetest.NewCluster(objs...).Client().List(context.Background(), Kinds([]Target{devTarget})...)
+	s, err := snapshotOf(objs, devTarget)
 	if err != nil {
 		panic(err)
 	}
 	return s
+}
+
+// snapshotOf lists objs as the commands list them for t.
+func snapshotOf(objs []*unstructured.Unstructured, t Target) (*kube.Snapshot, error) {
+	return kubetest.NewCluster(objs...).Client().List(context.Background(), Kinds([]Target{t})...)
 }

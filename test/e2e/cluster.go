@@ -309,6 +309,22 @@ func (c *cluster) startRollouts(ctx context.Context) error {
 	if err := c.applyCRDs(ctx, c.tools.share("rollouts-crds"), "rollouts.argoproj.io"); err != nil {
 		return err
 	}
+	return c.startRolloutsController(ctx)
+}
+
+// restartRollouts restarts the Rollouts controller (its log continues).
+// client-go's event correlator in the controller lets 25 Events per object
+// through and then one per 5 minutes: after a canary walk a Rollout's next
+// Events (SkipSteps among them) are dropped until the budget refills or
+// the controller restarts.
+func (c *cluster) restartRollouts(ctx context.Context) error {
+	if err := c.procs.stopOne("rollouts-controller"); err != nil {
+		return err
+	}
+	return c.startRolloutsController(ctx)
+}
+
+func (c *cluster) startRolloutsController(ctx context.Context) error {
 	_, err := c.procs.start("rollouts-controller", nil, c.tools.bin("rollouts-controller"),
 		"--kubeconfig="+c.kubeconfig,
 		"--namespaced=false",

@@ -39,7 +39,8 @@ type processes struct {
 
 func (ps *processes) start(name string, env []string, bin string, args ...string) (*process, error) {
 	logPath := filepath.Join(ps.logDir, name+".log")
-	f, err := os.Create(logPath)
+	// Appended to: a restarted component keeps its earlier log.
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -91,22 +92,46 @@ func (ps *processes) stopAll() {
 	ps.list = nil
 	ps.mu.Unlock()
 	for i := len(list) - 1; i >= 0; i-- {
-		p := list[i]
-		pgid := p.cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-p.done
-		}
-		// Children that outlived their leader still hold the group id.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		list[i].stop()
 	}
 	for _, f := range ps.cleanup {
 		f()
 	}
 	ps.cleanup = nil
+}
+
+// stop sends SIGTERM to the process group, SIGKILL after a grace period.
+func (p *process) stop() {
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-p.done
+	}
+	// Children that outlived their leader still hold the group id.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// stopOne stops the component named name and forgets it, so exited does
+// not report it.
+func (ps *processes) stopOne(name string) error {
+	ps.mu.Lock()
+	var p *process
+	for i, q := range ps.list {
+		if q.name == name {
+			p = q
+			ps.list = append(ps.list[:i:i], ps.list[i+1:]...)
+			break
+		}
+	}
+	ps.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("stop %s: not running", name)
+	}
+	p.stop()
+	return nil
 }
 
 // dumpLogs writes the last lines of every component's log.

@@ -163,3 +163,55 @@ func orNone(s string) string {
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
 }
+
+// probeFigure times one `gen probe --requests n` through Traefik and
+// records it in the report (issue 16's speed goal: 1,000 requests in
+// under 2 s; a figure, not an assertion, on a shared machine).
+func (s *scenario) probeFigure(env string, n int) {
+	s.t.Helper()
+	start := time.Now()
+	rep, code, stderr := s.probe(env, n, "")
+	took := time.Since(start)
+	if code != 0 || rep.Result.Requests != n || len(rep.Result.Errors) != 0 {
+		s.t.Fatalf("gen probe --requests %d: exit %d, %d requests, errors %v: %s", n, code, rep.Result.Requests, rep.Result.Errors, stderr)
+	}
+	s.tm.figure(fmt.Sprintf("gen probe --requests %d (whole process)", n), took)
+}
+
+// checkTraefikWeights asserts that Traefik's API lists the weighted
+// service its ingress-nginx provider built from the controller's canary
+// Ingress in env: the canary Service at weight, the stable one at the rest.
+func (s *scenario) checkTraefikWeights(env string, weight int) {
+	s.t.Helper()
+	s.wait(fmt.Sprintf("Traefik lists a weighted service for %s at %d/%d", envNS(env), 100-weight, weight), time.Minute, func() (bool, string, error) {
+		svcs, err := s.c.traefikServices(s.ctx)
+		if err != nil {
+			return false, "", err
+		}
+		var seen []string
+		for _, svc := range svcs {
+			if svc.Weighted == nil || !strings.Contains(svc.Name, envNS(env)) {
+				continue
+			}
+			got := map[string]int{}
+			for _, w := range svc.Weighted.Services {
+				if w.Weight != nil {
+					got[w.Name] = *w.Weight
+				}
+			}
+			seen = append(seen, fmt.Sprintf("%s %v", svc.Name, got))
+			canary, stable := -1, -1
+			for name, w := range got {
+				if strings.Contains(name, "canary") {
+					canary = w
+				} else if strings.Contains(name, "stable") {
+					stable = w
+				}
+			}
+			if canary == weight && stable == 100-weight {
+				return true, "", nil
+			}
+		}
+		return false, strings.Join(seen, "; "), nil
+	})
+}
