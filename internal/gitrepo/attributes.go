@@ -154,8 +154,8 @@ func attrPatternMatches(pattern, base, p string) bool {
 	return wildmatchPath(strings.TrimPrefix(pattern, "/"), rel, false)
 }
 
-// crlfAction is what convert.c calls crlf_action, for the check-in
-// direction only.
+// crlfAction is what convert.c calls crlf_action; the output line ending
+// is checkin.crlfOut.
 type crlfAction int
 
 const (
@@ -164,10 +164,15 @@ const (
 	crlfAuto                     // text=auto, core.autocrlf: CRLF -> LF unless binary or the index has CRs
 )
 
-// checkin is git's conversion of one path from the worktree into a blob.
+// checkin is git's conversion of one path between the worktree and a
+// blob, both ways.
 type checkin struct {
 	path   string
 	action crlfAction
+	// crlfOut: a checkout writes CRLF line endings (convert.c,
+	// output_eol): eol=crlf, or text without eol= and core.autocrlf=true or
+	// core.eol=crlf.
+	crlfOut bool
 }
 
 // checkinConversion decides the conversion of path from its attributes
@@ -195,13 +200,17 @@ func (r *Repo) checkinConversion(p string) (checkin, error) {
 		return checkin{}, fmt.Errorf("%q has the ident attribute ($Id$ expansion): %w", p, ErrUnsupportedConversion)
 	}
 	text := attrs["text"]
+	input := false // crlf=input, the old spelling of text with eol=lf
 	if !text.specified {
 		// The old spelling: crlf, -crlf, crlf=input.
 		if c := attrs["crlf"]; c.specified {
 			text = attrState{specified: true, set: c.set || c.value == "input"}
+			input = c.value == "input"
 		}
 	}
 	c := checkin{path: p}
+	autocrlf := strings.ToLower(r.config.value("core.autocrlf"))
+	autocrlfOn, _, _ := r.config.boolValue("core.autocrlf")
 	switch {
 	case text.specified && text.value == "auto":
 		c.action = crlfAuto
@@ -212,13 +221,24 @@ func (r *Repo) checkinConversion(p string) (checkin, error) {
 	case attrs["eol"].specified && (attrs["eol"].value == "lf" || attrs["eol"].value == "crlf"):
 		c.action = crlfText // eol= implies text
 	default:
-		switch strings.ToLower(r.config.value("core.autocrlf")) {
-		case "input":
+		switch {
+		case autocrlf == "input":
 			c.action = crlfAuto
+			input = true
+		case autocrlfOn:
+			c.action = crlfAuto
+		}
+	}
+	if c.action != crlfBinary && !input {
+		switch eol := attrs["eol"]; {
+		case eol.specified && eol.value == "crlf":
+			c.crlfOut = true
+		case eol.specified && eol.value == "lf":
+		case autocrlf == "input":
+		case autocrlfOn:
+			c.crlfOut = true
 		default:
-			if on, _, _ := r.config.boolValue("core.autocrlf"); on {
-				c.action = crlfAuto
-			}
+			c.crlfOut = strings.EqualFold(r.config.value("core.eol"), "crlf")
 		}
 	}
 	return c, nil
@@ -236,6 +256,27 @@ func (c checkin) toGit(content []byte, indexHasCR bool) []byte {
 		return content
 	}
 	return bytes.ReplaceAll(content, []byte("\r\n"), []byte("\n"))
+}
+
+// toWorktree converts blob content into the bytes a checkout writes
+// (convert.c, crlf_to_worktree): each LF not already after a CR becomes
+// CR LF when the output is CRLF. In the automatic modes a blob that holds
+// a CR already, or looks binary, is written as it is.
+func (c checkin) toWorktree(blob []byte) []byte {
+	if c.action == crlfBinary || !c.crlfOut || bytes.IndexByte(blob, '\n') < 0 {
+		return blob
+	}
+	if c.action == crlfAuto && (bytes.IndexByte(blob, '\r') >= 0 || looksBinary(blob)) {
+		return blob
+	}
+	out := make([]byte, 0, len(blob)+bytes.Count(blob, []byte("\n")))
+	for i, b := range blob {
+		if b == '\n' && (i == 0 || blob[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // looksBinary is convert.c's convert_is_binary: a NUL, a lone CR, or

@@ -186,3 +186,70 @@ func pushBumpV2(t *testing.T, repo *Repo, meta CommitMeta, sl *sleeps) (PushResu
 		Remote: mustEndpoint(t, url, AuthOptions{}), Path: app1, Meta: meta, Edit: tagEdit("v2"), Retry: noSleep(sl),
 	})
 }
+
+// TestPushLocalReapplyKeepsCRLFCheckout: in a checkout with
+// core.autocrlf=true (Git for Windows' default) the files a re-applied
+// push brings in are written as git's checkout writes them, with CRLF
+// line endings, and the clone stays clean.
+func TestPushLocalReapplyKeepsCRLFCheckout(t *testing.T) {
+	r := gittest.NewRemote(t, seedFiles())
+	dir := r.Clone(t)
+	gittest.Git(t, r.Home, dir, "config", "core.autocrlf", "true")
+	gittest.Git(t, r.Home, dir, "rm", "-q", "--cached", "-r", ".")
+	gittest.Git(t, r.Home, dir, "reset", "-q", "--hard")
+	app2 := "overlays/dev/app2/kustomization.yaml"
+	if b, _ := os.ReadFile(filepath.Join(dir, app2)); !strings.Contains(string(b), "\r\n") {
+		t.Fatalf("the checkout did not convert to CRLF: %q", b)
+	}
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := testCommitMeta("bump app1 to v2")
+	if _, err := repo.CommitFile(context.Background(), CommitFileRequest{Path: app1, Content: []byte("tag: v2\r\n"), Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	r.Commit(t, "someone else", map[string]string{app2: "tag: v9\nreplicas: 3\n"})
+	var sl sleeps
+	res, err := pushBumpV2(t, repo, meta, &sl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Reapplied || !res.Pushed {
+		t.Fatalf("result %+v, want re-applied and pushed", res)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, app2)); string(b) != "tag: v9\r\nreplicas: 3\r\n" {
+		t.Errorf("%s in the worktree: %q, want the remote's content with CRLF, as git checks it out", app2, b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, app1)); string(b) != "tag: v2\r\n" {
+		t.Errorf("%s in the worktree: %q, want %q", app1, b, "tag: v2\r\n")
+	}
+	if st := gittest.Git(t, r.Home, dir, "status", "--porcelain"); st != "" {
+		t.Errorf("git status --porcelain after the sync:\n%s", st)
+	}
+	if d := gittest.Git(t, r.Home, dir, "diff", "--stat"); d != "" {
+		t.Errorf("git diff after the sync:\n%s", d)
+	}
+}
+
+// TestCheckoutConversion: the line endings a checkout writes, as git's
+// convert.c decides them from attributes and core.autocrlf/core.eol.
+func TestCheckoutConversion(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conv checkin
+		in   string
+		want string
+	}{
+		{"lf output", checkin{action: crlfText}, "a\nb\n", "a\nb\n"},
+		{"text crlf", checkin{action: crlfText, crlfOut: true}, "a\nb\r\nc\n", "a\r\nb\r\nc\r\n"},
+		{"auto crlf", checkin{action: crlfAuto, crlfOut: true}, "a\nb\n", "a\r\nb\r\n"},
+		{"auto keeps a blob with CRs", checkin{action: crlfAuto, crlfOut: true}, "a\r\nb\n", "a\r\nb\n"},
+		{"auto keeps binary", checkin{action: crlfAuto, crlfOut: true}, "a\x00\nb\n", "a\x00\nb\n"},
+		{"binary", checkin{action: crlfBinary, crlfOut: true}, "a\nb\n", "a\nb\n"},
+	} {
+		if got := string(tc.conv.toWorktree([]byte(tc.in))); got != tc.want {
+			t.Errorf("%s: %q -> %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

@@ -266,9 +266,17 @@ func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Ha
 		}
 	} else {
 		for i := range c.files {
-			if c.files[i].content, err = readBlob(r, c.files[i].to.Hash); err != nil {
+			f := &c.files[i]
+			if f.blob, err = readBlob(r, f.to.Hash); err != nil {
 				return plumbing.ZeroHash, plumbing.ZeroHash, err
 			}
+			// The worktree gets the bytes a checkout would write: with
+			// core.autocrlf or eol=crlf, CRLF line endings.
+			conv, err := r.checkinConversion(f.path)
+			if err != nil {
+				return plumbing.ZeroHash, plumbing.ZeroHash, dirty(err)
+			}
+			f.content = conv.toWorktree(f.blob)
 		}
 	}
 
