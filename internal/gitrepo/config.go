@@ -108,7 +108,83 @@ func loadConfig(src configSource) (*gitConfig, error) {
 			c.entries = append(c.entries, configEntry{key: key, value: getenv(fmt.Sprintf("GIT_CONFIG_VALUE_%d", i)), file: "command line"})
 		}
 	}
+	// `git -c key=value` passes its settings to the programs it runs (an
+	// alias, a hook) in GIT_CONFIG_PARAMETERS, read after GIT_CONFIG_COUNT
+	// as git's git_config_from_parameters does.
+	if p := getenv("GIT_CONFIG_PARAMETERS"); p != "" {
+		entries, err := parseConfigParameters(p)
+		if err != nil {
+			return nil, fmt.Errorf("GIT_CONFIG_PARAMETERS: %w", err)
+		}
+		c.entries = append(c.entries, entries...)
+	}
 	return c, nil
+}
+
+// parseConfigParameters reads GIT_CONFIG_PARAMETERS: shell-single-quoted
+// entries separated by spaces, each 'key'='value' (git 2.31 and later),
+// 'key' (a boolean true) or the old 'key=value' (config.c,
+// parse_config_env_list).
+func parseConfigParameters(env string) ([]configEntry, error) {
+	var entries []configEntry
+	rest := env
+	for {
+		rest = strings.TrimLeft(rest, " \t\n")
+		if rest == "" {
+			return entries, nil
+		}
+		first, r, err := sqDequote(rest)
+		if err != nil {
+			return nil, err
+		}
+		rest = r
+		e := configEntry{file: "command line"}
+		var k string
+		switch {
+		case strings.HasPrefix(rest, "="):
+			var v string
+			if v, rest, err = sqDequote(rest[1:]); err != nil {
+				return nil, err
+			}
+			k, e.value = first, v
+		default:
+			var ok bool
+			if k, e.value, ok = strings.Cut(first, "="); !ok {
+				e.bare = true
+			}
+		}
+		if e.key, err = canonicalKey(k); err != nil {
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+}
+
+// sqDequote reads one shell-single-quoted word at the start of s, as
+// git's sq_dequote_step: a quote inside the word is written as the four
+// bytes quote, backslash, quote, quote. It returns the word and the rest.
+func sqDequote(s string) (word, rest string, err error) {
+	if !strings.HasPrefix(s, "'") {
+		return "", "", fmt.Errorf("bogus format %q: want a single-quoted word", s)
+	}
+	var b strings.Builder
+	s = s[1:]
+	for {
+		i := strings.IndexByte(s, '\'')
+		if i < 0 {
+			return "", "", fmt.Errorf("bogus format: unterminated quote")
+		}
+		b.WriteString(s[:i])
+		s = s[i+1:]
+		// Backslash, quote, quote after the closing quote: a quote inside
+		// the word. Anything else ends it.
+		if strings.HasPrefix(s, "\\''") {
+			b.WriteByte('\'')
+			s = s[3:]
+			continue
+		}
+		return b.String(), s, nil
+	}
 }
 
 func envBool(v string) bool {

@@ -82,6 +82,9 @@ func TestConfigMatchesGitConfigGet(t *testing.T) {
 		"GIT_CONFIG_VALUE_0": "from the environment",
 		"GIT_CONFIG_KEY_1":   "User.Email",
 		"GIT_CONFIG_VALUE_1": "env@x",
+		// What `git -c` hands to the programs it runs: new and old format,
+		// a value-less key, an escaped quote; read after GIT_CONFIG_COUNT.
+		"GIT_CONFIG_PARAMETERS": `'env.two'='it'\''s here' 'Env.Flag' 'env.old=legacy=yes' 'user.email'='param@x'`,
 	}
 	r, err := OpenEnv(g.dir, func(k string) string { return env[k] })
 	if err != nil {
@@ -91,7 +94,7 @@ func TestConfigMatchesGitConfigGet(t *testing.T) {
 		"user.name", "user.email", "core.autocrlf", "core.filemode", "only.system",
 		"alias.lg", "alias.esc", "alias.words", "section.sub.key", "section.Sub.key",
 		"flags.bare", "flags.empty", "nested.value", "branch.which", "dir.matched",
-		"dir.never", "dir.folded", "env.one", "missing.key",
+		"dir.never", "dir.folded", "env.one", "env.two", "env.flag", "env.old", "missing.key",
 	}
 	for _, k := range keys {
 		cmd := exec.Command("git", "config", "--get", k)
@@ -109,6 +112,7 @@ func TestConfigMatchesGitConfigGet(t *testing.T) {
 	}
 	// The same files without the environment's scopes.
 	delete(env, "GIT_CONFIG_COUNT")
+	delete(env, "GIT_CONFIG_PARAMETERS")
 	env["GIT_CONFIG_NOSYSTEM"] = "1"
 	r, err = OpenEnv(g.dir, func(k string) string { return env[k] })
 	if err != nil {
@@ -183,4 +187,14 @@ func gittestEnv(home string) func(string) string {
 		m[k] = v
 	}
 	return m.get
+}
+
+// TestConfigParametersRefusesBogusFormat: a malformed GIT_CONFIG_PARAMETERS
+// is an error naming the variable, as git's "bogus format".
+func TestConfigParametersRefusesBogusFormat(t *testing.T) {
+	for _, v := range []string{`user.name=x`, `'user.name'='unterminated`, `'nodot'`} {
+		if _, err := parseConfigParameters(v); err == nil {
+			t.Errorf("%q: no error", v)
+		}
+	}
 }
