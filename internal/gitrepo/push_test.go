@@ -98,7 +98,7 @@ func TestPushNonFastForward(t *testing.T) {
 			}
 			var sl sleeps
 			reapplied := 0
-			reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
+			reapply := reapplyEdit(repo.Storer, nil, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
 			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}),
 				Branch: "main", Commit: c, Retry: noSleep(&sl),
@@ -153,7 +153,7 @@ func TestPushRetriesAreBounded(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	repo, c := localCommit(t, r.Clone(t), app1, "v2")
 	var sl sleeps
-	reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("v2"))
+	reapply := reapplyEdit(repo.Storer, nil, app1, testCommitMeta("bump"), tagEdit("v2"))
 	n := 0
 	// Every re-apply is overtaken by another push before it is sent.
 	r.Commit(t, "race 0", map[string]string{"README.md": "race 0\n"})

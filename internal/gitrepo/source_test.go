@@ -155,7 +155,7 @@ func TestDetachedSource(t *testing.T) {
 		t.Errorf("CheckClean looked at the worktree: %v", err)
 	}
 	meta := testCommitMeta("bump app1 to v2")
-	c, err := src.CommitFile(context.Background(), app1, []byte("tag: v2\n"), meta)
+	c, err := src.CommitFile(context.Background(), app1, []byte("tag: v2\n"), meta, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
