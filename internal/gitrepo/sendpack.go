@@ -159,7 +159,7 @@ func errNotAncestor(ref plumbing.ReferenceName, old plumbing.Hash) error {
 // ErrPushRefused: the remote refused the push on purpose — branch
 // protection or a server-side hook — and retrying cannot help. The error
 // says which (PushRefusal).
-var ErrPushRefused = errors.New("refused by the remote")
+var ErrPushRefused = errors.New("push refused")
 
 // raceMarks are receive-pack's and the forges' words for "the ref moved
 // under you": our compare-and-swap lost to another push (the old hash no
@@ -188,7 +188,7 @@ func classifyPushError(err error, msgs string) error {
 	text := strings.ToLower(err.Error() + "\n" + msgs)
 	for _, r := range refusalMarks {
 		if strings.Contains(text, r.mark) {
-			return fmt.Errorf("%w by %s, not retried: %w", ErrPushRefused, r.by, err)
+			return fmt.Errorf("%w by %s (not retried): %w", ErrPushRefused, r.by, err)
 		}
 	}
 	for _, s := range raceMarks {

@@ -95,6 +95,9 @@ func TestPushRejectedByHookKeepsRemoteLines(t *testing.T) {
 			if IsNonFastForward(err) {
 				t.Errorf("a hook's refusal taken for a non-fast-forward: %v", err)
 			}
+			if !errors.Is(err, ErrPushRefused) || !strings.Contains(msg, "push refused by a server-side hook (pre-receive) (not retried)") {
+				t.Errorf("the error does not say plainly that a hook refused: %v", err)
+			}
 		})
 	}
 }
