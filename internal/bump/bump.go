@@ -80,9 +80,15 @@ type Repo interface {
 	// CheckClean fails (naming path) when path has uncommitted changes.
 	CheckClean(path string) error
 	// CommitFile commits content at path (slash-separated, repo-relative)
-	// on the current branch, touching nothing else.
-	CommitFile(ctx context.Context, path string, content []byte, meta Meta) (Commit, error)
+	// on the current branch, touching nothing else. check re-checks the
+	// content if a commit hook rewrites it.
+	CommitFile(ctx context.Context, path string, content []byte, meta Meta, check Check) (Commit, error)
 }
+
+// Check is the bump's check of a file's content: the entry still pins the
+// requested version and the overlay still builds. A commit hook that
+// reformats the file has its result checked by it.
+type Check func(ctx context.Context, content []byte) error
 
 // Reapply redoes the edit on another commit: tree is that commit's files,
 // old the file's content there. It returns the new content and the commit
@@ -296,7 +302,10 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	}
 	var commit Commit
 	if res.Changed {
-		commit, err = b.Repo.CommitFile(ctx, file, content, meta)
+		check := func(ctx context.Context, content []byte) error {
+			return b.check(ctx, b.FS, b.Root, file, content, image, req)
+		}
+		commit, err = b.Repo.CommitFile(ctx, file, content, meta, check)
 		if err != nil {
 			return res, err
 		}
@@ -360,19 +369,33 @@ func (b Bumper) edit(ctx context.Context, fsys filesys.FileSystem, root, file st
 		return old, change, nil
 	}
 	change.File = file
+	if err := b.check(ctx, fsys, root, file, content, image, req); err != nil {
+		return nil, kustomize.Change{}, err
+	}
+	return content, change, nil
+}
+
+// check builds the overlay on fsys with content in place of file, and
+// checks that content pins req's version of image, that a container runs
+// it (unless AllowUnused).
+func (b Bumper) check(ctx context.Context, fsys filesys.FileSystem, root, file string, content []byte, image string, req Request) error {
+	img, ok, err := kustomize.ReadImage(content, image)
+	if err != nil || !ok || img.Version != (kustomize.Version{Tag: req.Tag, Digest: req.Digest}) {
+		return fmt.Errorf("%s: %q no longer pins %s", file, image, kustomize.Version{Tag: req.Tag, Digest: req.Digest})
+	}
 	abs := path.Join(root, file)
 	view := kustomize.WithFiles(fsys, map[string][]byte{abs: content})
 	m, err := b.Build.BuildResMap(ctx, view, path.Dir(abs))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, kustomize.Change{}, err
+			return err
 		}
-		return nil, kustomize.Change{}, fmt.Errorf("%w: %w", ErrBuild, err)
+		return fmt.Errorf("%w: %w", ErrBuild, err)
 	}
-	if img, _, err := kustomize.ReadImage(content, image); err == nil && !req.AllowUnused && !kustomize.UsesImage(m, img) {
-		return nil, kustomize.Change{}, fmt.Errorf("%s: %q: %w", file, image, ErrUnusedImage)
+	if !req.AllowUnused && !kustomize.UsesImage(m, img) {
+		return fmt.Errorf("%s: %q: %w", file, image, ErrUnusedImage)
 	}
-	return content, change, nil
+	return nil
 }
 
 // abs is file's path in b.FS.

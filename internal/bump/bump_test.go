@@ -39,7 +39,7 @@ func (r *fakeRepo) CheckClean(p string) error {
 	return nil
 }
 
-func (r *fakeRepo) CommitFile(_ context.Context, p string, content []byte, meta Meta) (Commit, error) {
+func (r *fakeRepo) CommitFile(_ context.Context, p string, content []byte, meta Meta, _ Check) (Commit, error) {
 	r.commits = append(r.commits, p+"="+string(content)+"|"+meta.Message)
 	return Commit{Hash: "c0ffee", Branch: "main"}, nil
 }

@@ -41,6 +41,9 @@ type bumpOptions struct {
 	output         string
 	sshKey         string
 	sshKnownHosts  string
+	// sign and noSign are --sign / --no-sign; noVerify --no-verify.
+	sign, noSign bool
+	noVerify     bool
 	// refresh asks Argo CD to look at the pushed commit at once.
 	refresh refreshOptions
 
@@ -109,6 +112,9 @@ func (o *bumpOptions) addCommitFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text|json|yaml")
 	f.StringVar(&o.sshKey, "ssh-key", "", "SSH private key file for the remote (default: GEN_SSH_KEY, then the SSH agent)")
 	f.StringVar(&o.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file for the remote (default: GEN_SSH_KNOWN_HOSTS, then ~/.ssh/known_hosts)")
+	f.BoolVar(&o.sign, "sign", false, "sign the commit as git commit -S does (gpg.format, user.signingKey, gpg.program); default: commit.gpgSign")
+	f.BoolVar(&o.noSign, "no-sign", false, "do not sign the commit, whatever commit.gpgSign says")
+	f.BoolVar(&o.noVerify, "no-verify", false, "skip the repository's pre-commit, prepare-commit-msg, commit-msg, post-commit and pre-push hooks, as git commit --no-verify (pass it on untrusted content)")
 	o.refresh.addFlags(f)
 }
 
@@ -142,6 +148,9 @@ func (o *bumpOptions) validate() error {
 		if err := gitrepo.CheckBranchName(o.branch); err != nil {
 			return usagef("--branch %w", err)
 		}
+	}
+	if o.sign && o.noSign {
+		return usagef("--sign and --no-sign contradict each other: pass one")
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
@@ -211,6 +220,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	w.src.SetPolicy(o.commitPolicy())
 	src := bumpSource{src: w.src, maxAttempts: o.maxAttempts}
 	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Build: o.build, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
 	if o.resolveDigest {
@@ -234,6 +244,19 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 		o.refreshArgoCD(ctx, w.cfg, w.target.Dir, w.repoURL)
 	}
 	return nil
+}
+
+// commitPolicy is --sign, --no-sign and --no-verify; hooks print to
+// stderr, as git's do.
+func (o *bumpOptions) commitPolicy() gitrepo.CommitPolicy {
+	p := gitrepo.CommitPolicy{NoVerify: o.noVerify, HookOutput: o.deps.Stderr}
+	switch {
+	case o.sign:
+		p.Sign = gitrepo.SignAlways
+	case o.noSign:
+		p.Sign = gitrepo.SignNever
+	}
+	return p
 }
 
 // refreshArgoCD runs the --refresh step for a pushed bump of dir: the
@@ -336,9 +359,11 @@ func resolveDigest(ctx context.Context, image, tag string) (string, error) {
 }
 
 // bumpErr maps the bump's input errors to usage errors (exit 2): a tag the
-// registry does not have is a well-formed value naming something absent.
+// registry does not have is a well-formed value naming something absent;
+// signing asked for with no usable key is a configuration error. A hook's
+// refusal is a failed check (1).
 func bumpErr(err error) error {
-	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, gitrepo.ErrNoRemote, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage, registry.ErrTagNotFound} {
+	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, gitrepo.ErrNoRemote, gitrepo.ErrCannotSign, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage, registry.ErrTagNotFound} {
 		if errors.Is(err, e) {
 			return usageErr(err)
 		}

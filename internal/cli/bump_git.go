@@ -34,8 +34,8 @@ func commitMeta(m bump.Meta) gitrepo.CommitMeta {
 
 func (b bumpSource) CheckClean(p string) error { return b.src.CheckClean(p) }
 
-func (b bumpSource) CommitFile(ctx context.Context, p string, content []byte, meta bump.Meta) (bump.Commit, error) {
-	c, err := b.src.CommitFile(ctx, p, content, commitMeta(meta))
+func (b bumpSource) CommitFile(ctx context.Context, p string, content []byte, meta bump.Meta, check bump.Check) (bump.Commit, error) {
+	c, err := b.src.CommitFile(ctx, p, content, commitMeta(meta), gitrepo.Check(check))
 	if err != nil {
 		return bump.Commit{}, err
 	}

@@ -252,6 +252,7 @@ func TestBumpBadInputLeavesRepoAsItWas(t *testing.T) {
 		{"branch full ref", []string{"bump", "--tag", "v1", "--push", "--branch", "refs/heads/x"}, 2, `--branch "refs/heads/x"`},
 		{"branch option-like", []string{"bump", "--tag", "v1", "--push", "--branch=-x"}, 2, `--branch "-x"`},
 		{"branch bad ref name", []string{"bump", "--tag", "v1", "--push", "--branch", "a..b"}, 2, `--branch "a..b"`},
+		{"sign and no-sign", []string{"bump", "--tag", "v1", "--sign", "--no-sign"}, 2, "--sign and --no-sign"},
 	}
 	before := snapshot(t, home, dir)
 	for _, tt := range tests {

@@ -20,6 +20,12 @@ type CommitFileRequest struct {
 	Path    string // slash-separated, relative to the worktree root
 	Content []byte
 	Meta    CommitMeta
+	// Policy says whether the commit is signed and the hooks run (the
+	// zero value: as git commit, from the repository's config).
+	Policy CommitPolicy
+	// Check re-checks Content if a pre-commit hook rewrites it (nil:
+	// whatever the hook leaves is committed).
+	Check Check
 }
 
 // Result describes the commit CommitFile made.
@@ -52,9 +58,31 @@ type Result struct {
 // content is unchanged (ErrNoChange), HEAD is detached or unborn, an
 // operation is in progress, or another git process holds a lock
 // (ErrIndexLocked, ErrRefLocked). ctx is honoured until the first lock is
-// taken; after that the steps are short and are run to the end. On error
-// the Result is zero.
+// taken, and by the hooks and the signing program; after that the steps
+// are short and are run to the end. On error the Result is zero.
+//
+// As git commit does, it signs the commit when commit.gpgSign says so
+// (sign.go) and runs the repository's hooks as git commit --only <file>
+// runs them (hooks.go); req.Policy overrides both (--sign, --no-sign,
+// --no-verify). Signing asked for and impossible is refused
+// (ErrCannotSign) before anything is written; a hook's refusal
+// (ErrHook) puts back what the commit changed.
 func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Result, err error) {
+	sg, err := r.signer(ctx, req.Policy, req.Meta.Committer)
+	if err != nil {
+		return Result{}, err
+	}
+	return r.commitFile(ctx, req, sg, r.hookRunner(req.Policy))
+}
+
+// signer resolves the signing settings of r's config (sign.go).
+func (r *Repo) signer(ctx context.Context, p CommitPolicy, committer Signature) (*signer, error) {
+	return resolveSigner(ctx, r.config, p.Sign, committer, p.environ())
+}
+
+// commitFile is CommitFile with the policy resolved: sg signs (nil:
+// unsigned), hooks run (nil: none).
+func (r *Repo) commitFile(ctx context.Context, req CommitFileRequest, sg *signer, hooks *hookRunner) (res Result, err error) {
 	defer func() {
 		if err != nil {
 			res = Result{} // no half-filled result next to an error
@@ -97,6 +125,9 @@ func (r *Repo) CommitFile(ctx context.Context, req CommitFileRequest) (res Resul
 		meta:      &req.Meta,
 		who:       req.Meta.Committer,
 		reflogMsg: commitReflogMsg(req.Meta.Message),
+		signer:    sg,
+		hooks:     hooks,
+		check:     req.Check,
 	})
 	return res, err
 }

@@ -8,8 +8,11 @@
 // (a checkout, or a depth-1 clone for remote mode) is the one commit and
 // push path commands use: it pushes with bounded retries on
 // non-fast-forward, re-applying the edit on the remote's new head, and keeps
-// a checkout in step with what landed. It resolves credentials and redacts
-// them, and lists the files changed since a revision (gen validate --since).
+// a checkout in step with what landed. Commits are signed and the
+// repository's hooks run as git commit does (sign.go, hooks.go: the sign
+// and hooks steps of the one transaction, txn.go). It resolves credentials
+// and redacts them, and lists the files changed since a revision (gen
+// validate --since).
 //
 // It knows nothing of kustomize: callers hand it a path and bytes.
 package gitrepo

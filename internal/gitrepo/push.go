@@ -76,6 +76,10 @@ type pushRequest struct {
 	// Reapply rebuilds the edit on a newer remote head; nil makes a
 	// non-fast-forward final.
 	Reapply reapplyFunc
+	// PrePush, when set, runs before each attempt's objects are sent,
+	// given the commit and the remote head it would replace (the pre-push
+	// hook); its error ends the push at once.
+	PrePush func(ctx context.Context, local, remote plumbing.Hash) error
 
 	Retry
 }
@@ -151,9 +155,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // push pushes req.Commit to req.Branch. When the remote moved on it sleeps
 // (jittered backoff), fetches the new head, re-applies the edit there and
-// tries again, at most MaxAttempts pushes. Only a non-fast-forward is
-// retried: an auth, network or server error, and any Reapply error, end the
-// push at once. Errors name the remote (credentials scrubbed) and branch.
+// tries again, at most MaxAttempts pushes. Only a lost race is retried (a
+// non-fast-forward, or a forge's words for another push landing first:
+// classifyPushError): a refusal by branch protection or a hook (local
+// pre-push or the server's), an auth, network or server error, and any
+// Reapply error, end the push at once. Errors name the remote (credentials scrubbed) and branch.
 func push(ctx context.Context, req pushRequest) (PushResult, error) {
 	if err := req.defaults(); err != nil {
 		return PushResult{}, err
@@ -162,7 +168,12 @@ func push(ctx context.Context, req pushRequest) (PushResult, error) {
 	res := PushResult{Commit: req.Commit}
 	for {
 		res.Attempts++
-		err := sendPack(ctx, req.Storer, req.Remote, ref, res.Commit)
+		var before func(old plumbing.Hash) error
+		if req.PrePush != nil {
+			commit := res.Commit
+			before = func(old plumbing.Hash) error { return req.PrePush(ctx, commit, old) }
+		}
+		err := sendPack(ctx, req.Storer, req.Remote, ref, res.Commit, before)
 		if err == nil {
 			res.Pushed = true
 			req.Logf("pushed %s to %s %s (attempt %d)", res.Commit, req.Remote, req.Branch, res.Attempts)
@@ -171,6 +182,9 @@ func push(ctx context.Context, req pushRequest) (PushResult, error) {
 		if errors.Is(err, errAlreadyThere) {
 			req.Logf("%s %s already at %s", req.Remote, req.Branch, res.Commit)
 			return res, nil
+		}
+		if errors.Is(err, ErrHook) {
+			return res, fmt.Errorf("push %s to %s: %w", req.Branch, req.Remote, err)
 		}
 		if !IsNonFastForward(err) || req.Reapply == nil {
 			return res, req.Remote.wrapErr("push "+req.Branch+" to", err)

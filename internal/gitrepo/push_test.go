@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestPushNonFastForward(t *testing.T) {
 			}
 			var sl sleeps
 			reapplied := 0
-			reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
+			reapply := reapplyEdit(repo.Storer, nil, app1, testCommitMeta("bump app1 to v2"), tagEdit("v2"))
 			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: mustEndpoint(t, r.FileURL(), AuthOptions{}),
 				Branch: "main", Commit: c, Retry: noSleep(&sl),
@@ -153,7 +154,7 @@ func TestPushRetriesAreBounded(t *testing.T) {
 	r := gittest.NewRemote(t, seedFiles())
 	repo, c := localCommit(t, r.Clone(t), app1, "v2")
 	var sl sleeps
-	reapply := reapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("v2"))
+	reapply := reapplyEdit(repo.Storer, nil, app1, testCommitMeta("bump"), tagEdit("v2"))
 	n := 0
 	// Every re-apply is overtaken by another push before it is sent.
 	r.Commit(t, "race 0", map[string]string{"README.md": "race 0\n"})
@@ -220,5 +221,41 @@ func TestBackoffDelay(t *testing.T) {
 		if got := b.Delay(tt.attempt, tt.r); got != tt.want {
 			t.Errorf("Delay(%d, %v) = %v, want %v", tt.attempt, tt.r, got, tt.want)
 		}
+	}
+}
+
+// TestClassifyPushError: what forges answer when another push won the
+// race is retried; a refusal by branch protection or a hook never is, and
+// the error says which. The texts are the forges' own, as git push shows
+// them (go-git reports a ref's status as "command error on <ref>: …").
+func TestClassifyPushError(t *testing.T) {
+	for _, tc := range []struct {
+		name, status, remote string
+		race                 bool
+		refusedBy            string
+	}{
+		{"git: non-fast-forward", "non-fast-forward", "", true, ""},
+		{"GitLab: lost the race", "incorrect old value provided", "", true, ""},
+		{"GitHub: lost the race", "cannot lock ref 'refs/heads/main': is at 1111111111111111111111111111111111111111 but expected 2222222222222222222222222222222222222222", "", true, ""},
+		{"GitHub: protected branch", "protected branch hook declined", "error: GH006: Protected branch update failed for refs/heads/main.", false, "branch protection"},
+		{"GitLab: protected branch", "pre-receive hook declined", "GitLab: You are not allowed to push code to protected branches on this project.", false, "branch protection"},
+		{"Gitea: protected branch", "pre-receive hook declined", "error: Not allowed to push to protected branch main", false, "branch protection"},
+		{"a server hook that mentions a lock", "pre-receive hook declined", "cannot lock ref: policy says no", false, "a server-side hook (pre-receive)"},
+		{"update hook", "hook declined", "", false, "a server-side hook"},
+		{"something else", "unpacker error", "", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classifyPushError(fmt.Errorf("command error on refs/heads/main: %s", tc.status), tc.remote)
+			if IsNonFastForward(err) != tc.race {
+				t.Errorf("retried = %v, want %v: %v", IsNonFastForward(err), tc.race, err)
+			}
+			refused := errors.Is(err, ErrPushRefused)
+			if refused != (tc.refusedBy != "") {
+				t.Errorf("refused = %v, want by %q: %v", refused, tc.refusedBy, err)
+			}
+			if refused && !strings.Contains(err.Error(), "push refused by "+tc.refusedBy+" (not retried)") {
+				t.Errorf("error does not say who refused: %v", err)
+			}
+		})
 	}
 }

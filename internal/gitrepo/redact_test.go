@@ -113,7 +113,7 @@ func TestTokenNeverShown(t *testing.T) {
 			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c,
 				Retry:   Retry{Sleep: sl.sleep, Logf: logf},
-				Reapply: reapplyEdit(repo.Storer, app1, testCommitMeta("b"), tagEdit("tok-"+tc.name)),
+				Reapply: reapplyEdit(repo.Storer, nil, app1, testCommitMeta("b"), tagEdit("tok-"+tc.name)),
 			})
 			shown = append(shown, fmt.Sprintf("%+v", res))
 			if err != nil {

@@ -80,7 +80,7 @@ func bumpRemote(ctx context.Context, req remoteBump) (remoteBumpResult, error) {
 	if err != nil || !changed {
 		return res, err
 	}
-	if _, err := src.CommitFile(ctx, req.Path, content, req.Meta); err != nil {
+	if _, err := src.CommitFile(ctx, req.Path, content, req.Meta, nil); err != nil {
 		return res, err
 	}
 	res.Changed = true
@@ -154,7 +154,7 @@ func localCommit(t *testing.T, dir, path, tag string) (*git.Repository, plumbing
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := writeCommit(repo.Storer, parent, path, []byte("tag: "+tag+"\n"), testCommitMeta("bump "+path+" to "+tag))
+	c, _, err := writeCommit(context.Background(), repo.Storer, nil, parent, path, []byte("tag: "+tag+"\n"), testCommitMeta("bump "+path+" to "+tag))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,11 @@ var errAlreadyThere = errors.New("remote already at commit")
 // one-file bump needs only the objects on the changed path. And it can push
 // only a ref, while a re-applied commit must be pushed before the local
 // branch is moved to it.
-func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.ReferenceName, commit plumbing.Hash) (err error) {
+//
+// before, when set, runs once the remote head is known and before anything
+// is sent (the pre-push hook, as git push runs it); its error is returned
+// as is.
+func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.ReferenceName, commit plumbing.Hash, before func(old plumbing.Hash) error) (err error) {
 	tep, err := transport.NewEndpoint(ep.URL)
 	if err != nil {
 		return err
@@ -73,6 +77,11 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 	if ar == nil {
 		return errors.New("remote advertised no capabilities")
 	}
+	if before != nil {
+		if err := before(old); err != nil {
+			return err
+		}
+	}
 	objs, err := objectsToSend(s, ref, commit, old)
 	if err != nil {
 		return err
@@ -105,14 +114,14 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 	if err != nil {
 		_ = pr.Close()
 		<-encoded
-		return withRemoteLines(classifyPushError(err), remoteMsgs.String())
+		return withRemoteLines(classifyPushError(err, remoteMsgs.String()), remoteMsgs.String())
 	}
 	if err := <-encoded; err != nil {
 		return err
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
-			return withRemoteLines(classifyPushError(err), remoteMsgs.String())
+			return withRemoteLines(classifyPushError(err, remoteMsgs.String()), remoteMsgs.String())
 		}
 	}
 	return nil
@@ -147,14 +156,43 @@ func errNotAncestor(ref plumbing.ReferenceName, old plumbing.Hash) error {
 	return fmt.Errorf("%w: %s is at %s", ErrNonFastForward, ref.Short(), old)
 }
 
-// classifyPushError maps receive-pack's refusals that mean "the ref moved
-// under you" to ErrNonFastForward: our compare-and-swap lost a race with
-// another push (the old hash no longer matches, or the ref was locked by
-// that push at that instant). Everything else stays final.
-func classifyPushError(err error) error {
-	msg := err.Error()
-	for _, s := range []string{"non-fast-forward", "fetch first", "failed to update ref", "failed to lock", "cannot lock ref", "stale info", "but expected"} {
-		if strings.Contains(msg, s) {
+// ErrPushRefused: the remote refused the push on purpose — branch
+// protection or a server-side hook — and retrying cannot help. The error
+// says which (PushRefusal).
+var ErrPushRefused = errors.New("push refused")
+
+// raceMarks are receive-pack's and the forges' words for "the ref moved
+// under you": our compare-and-swap lost to another push (the old hash no
+// longer matches, or that push held the ref's lock at that instant).
+// GitLab says "incorrect old value provided", GitHub "cannot lock ref".
+var raceMarks = []string{"non-fast-forward", "fetch first", "failed to update ref", "failed to lock", "cannot lock ref", "stale info", "but expected", "incorrect old value provided"}
+
+// refusalMarks are the words of a refusal, checked first: a protected
+// branch's hook may well mention a ref it could not update.
+var refusalMarks = []struct{ mark, by string }{
+	{"protected branch", "branch protection"},
+	{"gh006", "branch protection"},
+	{"not allowed to push", "branch protection"},
+	{"not allowed to force push", "branch protection"},
+	{"changes must be made through a pull request", "branch protection"},
+	{"pre-receive hook declined", "a server-side hook (pre-receive)"},
+	{"update hook declined", "a server-side hook (update)"},
+	{"hook declined", "a server-side hook"},
+}
+
+// classifyPushError sorts receive-pack's answer, with the server's
+// messages (msgs): a refusal by branch protection or a hook is final
+// (ErrPushRefused, naming which); a lost race is ErrNonFastForward, which
+// push retries; anything else stays final as it is.
+func classifyPushError(err error, msgs string) error {
+	text := strings.ToLower(err.Error() + "\n" + msgs)
+	for _, r := range refusalMarks {
+		if strings.Contains(text, r.mark) {
+			return fmt.Errorf("%w by %s (not retried): %w", ErrPushRefused, r.by, err)
+		}
+	}
+	for _, s := range raceMarks {
+		if strings.Contains(text, s) {
 			return fmt.Errorf("%w: %w", ErrNonFastForward, err)
 		}
 	}

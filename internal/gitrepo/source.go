@@ -36,6 +36,45 @@ type Source struct {
 	push   PushTarget
 	// closeFn releases what the source holds (a clone's directory).
 	closeFn func() error
+
+	// policy is how commits are made (SetPolicy); signer its signing,
+	// resolved at the first commit (resolved tells).
+	policy   CommitPolicy
+	signer   *signer
+	resolved bool
+}
+
+// SetPolicy sets how the source's commits are signed and whether the
+// hooks run (the zero value: as git commit, from the config). Hooks run in
+// checkout mode only (hooks.go); signing applies to every commit the
+// source makes, re-applied ones included.
+func (s *Source) SetPolicy(p CommitPolicy) {
+	s.policy, s.signer, s.resolved = p, nil, false
+}
+
+// commitSigner resolves the signing settings once: the repository's
+// config, or for a clone the system and global config. committer is the
+// default OpenPGP key.
+func (s *Source) commitSigner(ctx context.Context, committer Signature) (*signer, error) {
+	if s.resolved {
+		return s.signer, nil
+	}
+	var cfg *gitConfig
+	if s.repo != nil {
+		cfg = s.repo.config
+	} else {
+		env := s.policy.environ()
+		var err error
+		if cfg, err = loadConfig(configSource{getenv: func(k string) string { return lookupEnv(env, k) }}); err != nil {
+			return nil, err
+		}
+	}
+	sg, err := resolveSigner(ctx, cfg, s.policy.Sign, committer, s.policy.environ())
+	if err != nil {
+		return nil, err
+	}
+	s.signer, s.resolved = sg, true
+	return sg, nil
 }
 
 // Close releases what the source holds: a clone's temporary directory.
@@ -174,10 +213,15 @@ func (s *Source) CheckClean(path string) error {
 
 // CommitFile commits content at path on the source's branch: in a
 // checkout as Repo.CommitFile does, in a clone on its in-memory branch,
-// detached as an object only (Push publishes it).
-func (s *Source) CommitFile(ctx context.Context, path string, content []byte, meta CommitMeta) (Commit, error) {
+// detached as an object only (Push publishes it). check re-checks the
+// content a pre-commit hook rewrote (checkout mode; nil: none).
+func (s *Source) CommitFile(ctx context.Context, path string, content []byte, meta CommitMeta, check Check) (Commit, error) {
+	sg, err := s.commitSigner(ctx, meta.Committer)
+	if err != nil {
+		return Commit{}, err
+	}
 	if s.mode == modeCheckout {
-		res, err := s.repo.CommitFile(ctx, CommitFileRequest{Path: path, Content: content, Meta: meta})
+		res, err := s.repo.commitFile(ctx, CommitFileRequest{Path: path, Content: content, Meta: meta, Policy: s.policy, Check: check}, sg, s.repo.hookRunner(s.policy))
 		if err != nil {
 			return Commit{}, err
 		}
@@ -189,7 +233,7 @@ func (s *Source) CommitFile(ctx context.Context, path string, content []byte, me
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
 	}
-	h, _, err := writeCommit(s.store, s.head, path, content, meta)
+	h, _, err := writeCommit(ctx, s.store, sg, s.head, path, content, meta)
 	if err != nil {
 		return Commit{}, err
 	}
@@ -253,7 +297,19 @@ func (s *Source) Push(ctx context.Context, f PushFile) (PushResult, error) {
 		Retry:      s.push.Retry,
 	}
 	if f.Redo != nil && (s.mode != modeCheckout || s.mayReapply(f.Committed, commit)) {
-		req.Reapply = reapplyEdit(s.store, f.Path, f.Meta, f.Redo)
+		sg, err := s.commitSigner(ctx, f.Meta.Committer)
+		if err != nil {
+			return PushResult{}, err
+		}
+		req.Reapply = reapplyEdit(s.store, sg, f.Path, f.Meta, f.Redo)
+	}
+	if s.mode == modeCheckout {
+		if h := s.repo.hookRunner(s.policy); h.any("pre-push") {
+			remote, url := s.remoteName(), s.push.Remote.String()
+			req.PrePush = func(ctx context.Context, local, old plumbing.Hash) error {
+				return h.prePush(ctx, remote, url, s.push.Branch, local, old)
+			}
+		}
 	}
 	res, err := push(ctx, req)
 	if err != nil {
@@ -305,9 +361,9 @@ func (s *Source) remoteName() string {
 
 // reapplyEdit turns a one-file Redo into the push loop's reapplyFunc: read
 // path at the new parent, redo the edit on its tree, and commit the result
-// with meta (and the Redo's message). A file gone from the new parent is
-// an error, so the push fails at once.
-func reapplyEdit(s storage.Storer, path string, meta CommitMeta, redo Redo) reapplyFunc {
+// with meta (and the Redo's message), signed by sg when set. A file gone
+// from the new parent is an error, so the push fails at once.
+func reapplyEdit(s storage.Storer, sg *signer, path string, meta CommitMeta, redo Redo) reapplyFunc {
 	return func(ctx context.Context, parent *object.Commit) (plumbing.Hash, bool, error) {
 		old, err := readFileAt(parent, path)
 		if err != nil {
@@ -325,7 +381,7 @@ func reapplyEdit(s storage.Storer, path string, meta CommitMeta, redo Redo) reap
 		if msg != "" {
 			m.Message = msg
 		}
-		h, _, err := writeCommit(s, parent, path, content, m)
+		h, _, err := writeCommit(ctx, s, sg, parent, path, content, m)
 		return h, err == nil, err
 	}
 }

@@ -95,6 +95,9 @@ func TestPushRejectedByHookKeepsRemoteLines(t *testing.T) {
 			if IsNonFastForward(err) {
 				t.Errorf("a hook's refusal taken for a non-fast-forward: %v", err)
 			}
+			if !errors.Is(err, ErrPushRefused) || !strings.Contains(msg, "push refused by a server-side hook (pre-receive) (not retried)") {
+				t.Errorf("the error does not say plainly that a hook refused: %v", err)
+			}
 		})
 	}
 }
@@ -155,7 +158,7 @@ func TestDetachedSource(t *testing.T) {
 		t.Errorf("CheckClean looked at the worktree: %v", err)
 	}
 	meta := testCommitMeta("bump app1 to v2")
-	c, err := src.CommitFile(context.Background(), app1, []byte("tag: v2\n"), meta)
+	c, err := src.CommitFile(context.Background(), app1, []byte("tag: v2\n"), meta, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestPushOverEachTransport(t *testing.T) {
 			var sl sleeps
 			res, err := push(context.Background(), pushRequest{
 				Storer: repo.Storer, Remote: ep, Branch: "main", Commit: c, Retry: noSleep(&sl),
-				Reapply: reapplyEdit(repo.Storer, app1, testCommitMeta("bump"), tagEdit("local-"+tc.name)),
+				Reapply: reapplyEdit(repo.Storer, nil, app1, testCommitMeta("bump"), tagEdit("local-"+tc.name)),
 			})
 			if err != nil {
 				t.Fatal(err)

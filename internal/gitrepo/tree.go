@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -28,9 +29,10 @@ type CommitMeta struct {
 // (regular or executable); a new one is added as a regular file, with any
 // missing directories. A nil parent makes a root commit from an empty tree.
 // A message without a trailing newline gets one, as git commit does.
-func writeCommit(s storer.EncodedObjectStorer, parent *object.Commit, path string, content []byte, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
-	t := &txn{store: s}
-	return t.commit(parent, []fileChange{{path: path, content: content}}, meta)
+// sg, when set, signs the commit.
+func writeCommit(ctx context.Context, s storer.EncodedObjectStorer, sg *signer, parent *object.Commit, path string, content []byte, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
+	t := &txn{store: s, signer: sg}
+	return t.commit(ctx, parent, []fileChange{{path: path, content: content}}, meta)
 }
 
 // splitRepoPath rejects paths git itself would refuse to track, so a bad

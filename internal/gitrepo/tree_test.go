@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestWriteCommit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			commit, tree, err := writeCommit(st, parent, tt.path, []byte("bumped\n"), testMeta("bump it"))
+			commit, tree, err := writeCommit(context.Background(), st, nil, parent, tt.path, []byte("bumped\n"), testMeta("bump it"))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
@@ -111,7 +112,7 @@ func TestWriteCommit(t *testing.T) {
 func TestWriteCommitRoot(t *testing.T) {
 	g := newGitRepo(t)
 	st := filesystem.NewStorage(osfs.New(filepath.Join(g.dir, ".git")), cache.NewObjectLRUDefault())
-	commit, _, err := writeCommit(st, nil, "a/b.yaml", []byte("x\n"), testMeta("root"))
+	commit, _, err := writeCommit(context.Background(), st, nil, nil, "a/b.yaml", []byte("x\n"), testMeta("root"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +127,13 @@ func TestWriteCommitRoot(t *testing.T) {
 // NoCheckout clone gives, and only the objects WriteCommit must write.
 func TestWriteCommitMemory(t *testing.T) {
 	st := memory.NewStorage()
-	base, _, err := writeCommit(st, nil, "overlays/dev/a/kustomization.yaml", []byte("v1\n"), testMeta("root"))
+	base, _, err := writeCommit(context.Background(), st, nil, nil, "overlays/dev/a/kustomization.yaml", []byte("v1\n"), testMeta("root"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	parent := mustCommit(t, st, base)
 	before := len(st.Objects)
-	commit, tree, err := writeCommit(st, parent, "overlays/dev/a/kustomization.yaml", []byte("v2\n"), testMeta("bump"))
+	commit, tree, err := writeCommit(context.Background(), st, nil, parent, "overlays/dev/a/kustomization.yaml", []byte("v2\n"), testMeta("bump"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,13 +33,15 @@ import (
 //	check        each path's index entry and worktree file against the
 //	             parent commit, again, now that the locks are held    (checkout)
 //	objects      blobs, and the trees on their paths only
-//	hooks        pre-commit, prepare-commit-msg, commit-msg (no-ops; their place)
+//	hooks        the files written to the worktree, then pre-commit (on a
+//	             temporary index), prepare-commit-msg, commit-msg: a
+//	             rewritten file is re-read and re-checked (hooks.go)  (checkout)
 //	commit       the commit object
-//	sign         the commit's signature (no-op; its place)
+//	sign         the commit's signature, by gpg or ssh-keygen (sign.go)
 //	worktree     each file replaced by rename                         (checkout)
 //	index        the index replaced by rename                         (checkout)
 //	reflog, ref  reflog lines, then the branch by rename              (checkout, clone)
-//	post-commit  (no-op; its place)
+//	post-commit  the post-commit hook; its failure is only reported (checkout)
 //
 // Objects are unreachable until the ref step, so they need no undo. The
 // worktree and index steps each push an undo; a failure before the ref
@@ -95,6 +97,9 @@ type txn struct {
 	idxLock *os.File
 	idx     *indexStream // the index as it was; kept open for its undo
 	branch  *branchLock
+
+	// signer signs the commit (nil: unsigned).
+	signer *signer
 }
 
 // undo puts one step's effect back; name says what, for the error.
@@ -140,20 +145,32 @@ func (t *txn) release() {
 	}
 }
 
-// commit runs the objects, hooks, commit and sign steps: the files'
-// blobs, the trees on their paths, and a commit on parent (nil: a root
-// commit). It fills each change's to entry.
-func (t *txn) commit(parent *object.Commit, files []fileChange, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
-	var parents []plumbing.Hash
+// commit runs the objects, hooks, commit and sign steps of a commit made
+// without a worktree (a clone, a detached or re-applied commit: no hooks,
+// hooks.go): the files' blobs, the trees on their paths, and a commit on
+// parent (nil: a root commit), signed when t.signer is set. It fills each
+// change's to entry.
+func (t *txn) commit(ctx context.Context, parent *object.Commit, files []fileChange, meta CommitMeta) (commit, tree plumbing.Hash, err error) {
+	if tree, err = t.objects(parent, files); err != nil {
+		return commit, tree, err
+	}
+	t.step("objects")
+	t.step("hooks")
+	commit, err = t.commitObject(ctx, parent, tree, meta)
+	return commit, tree, err
+}
+
+// objects writes the files' blobs and the trees on their paths from
+// parent's tree (nil: an empty one) and fills each change's to entry.
+func (t *txn) objects(parent *object.Commit, files []fileChange) (tree plumbing.Hash, err error) {
 	if parent != nil {
 		tree = parent.TreeHash
-		parents = []plumbing.Hash{parent.Hash}
 	}
 	for i := range files {
 		f := &files[i]
 		parts, err := splitRepoPath(f.path)
 		if err != nil {
-			return commit, tree, err
+			return tree, err
 		}
 		data := f.blob
 		if data == nil {
@@ -161,10 +178,10 @@ func (t *txn) commit(parent *object.Commit, files []fileChange, meta CommitMeta)
 		}
 		blob, err := writeBlob(t.store, data)
 		if err != nil {
-			return commit, tree, fmt.Errorf("write blob for %q: %w", f.path, err)
+			return tree, fmt.Errorf("write blob for %q: %w", f.path, err)
 		}
 		if tree, err = rewriteTree(t.store, tree, parts, "", blob); err != nil {
-			return commit, tree, err
+			return tree, err
 		}
 		mode := filemode.Regular
 		if f.inFrom && f.from.Mode == filemode.Executable {
@@ -172,23 +189,65 @@ func (t *txn) commit(parent *object.Commit, files []fileChange, meta CommitMeta)
 		}
 		f.to = object.TreeEntry{Name: parts[len(parts)-1], Mode: mode, Hash: blob}
 	}
-	t.step("objects")
-	t.step("hooks")
+	return tree, nil
+}
+
+// commitObject runs the commit and sign steps: the commit object of tree
+// on parent, signed (sign.go) when t.signer is set. The signature covers
+// the object without its gpgsig header, as git verify-commit checks it.
+func (t *txn) commitObject(ctx context.Context, parent *object.Commit, tree plumbing.Hash, meta CommitMeta) (commit plumbing.Hash, err error) {
+	var parents []plumbing.Hash
+	if parent != nil {
+		parents = []plumbing.Hash{parent.Hash}
+	}
 	msg := meta.Message
 	if !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
 	}
 	c := &object.Commit{Author: meta.Author, Committer: meta.Committer, Message: msg, TreeHash: tree, ParentHashes: parents}
-	obj := t.store.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return commit, tree, fmt.Errorf("encode commit: %w", err)
+	write := func() error {
+		obj := t.store.NewEncodedObject()
+		if err := c.Encode(obj); err != nil {
+			return fmt.Errorf("encode commit: %w", err)
+		}
+		if commit, err = t.store.SetEncodedObject(obj); err != nil {
+			return fmt.Errorf("write commit: %w", err)
+		}
+		return nil
 	}
-	if commit, err = t.store.SetEncodedObject(obj); err != nil {
-		return commit, tree, fmt.Errorf("write commit: %w", err)
+	if t.signer == nil {
+		if err := write(); err != nil {
+			return commit, err
+		}
 	}
 	t.step("commit")
+	if t.signer != nil {
+		payload := t.store.NewEncodedObject()
+		if err := c.EncodeWithoutSignature(payload); err != nil {
+			return commit, fmt.Errorf("encode commit: %w", err)
+		}
+		data, err := readAllObject(payload)
+		if err != nil {
+			return commit, err
+		}
+		if c.PGPSignature, err = t.signer.sign(ctx, data); err != nil {
+			return commit, err
+		}
+		if err := write(); err != nil {
+			return commit, err
+		}
+	}
 	t.step("sign")
-	return commit, tree, nil
+	return commit, nil
+}
+
+func readAllObject(o plumbing.EncodedObject) ([]byte, error) {
+	r, err := o.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }
 
 // checkoutTxn is a transaction on a checkout's branch.
@@ -208,11 +267,18 @@ type checkoutTxn struct {
 	// dirty wraps the errors of a path found dirty (ErrLocalNotSynced for
 	// a sync); nil: returned as they are.
 	dirty error
+	// signer signs a new commit (nil: unsigned); hooks run the
+	// repository's hooks around it (nil: none), check re-checks a file a
+	// pre-commit hook rewrote.
+	signer *signer
+	hooks  *hookRunner
+	check  Check
 }
 
 // run runs the transaction on r and returns the commit the branch is at.
-// ctx is honoured until the lock step; after it the steps are short and
-// run to the end.
+// ctx is honoured until the lock step and by the hooks and the signing
+// program (cancelled, they fail the transaction and its undo runs); after
+// the commit object the steps are short and run to the end.
 func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Hash, err error) {
 	dirty := func(err error) error {
 		if c.dirty == nil || err == nil {
@@ -229,7 +295,7 @@ func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Ha
 	if err := ctx.Err(); err != nil {
 		return plumbing.ZeroHash, plumbing.ZeroHash, err
 	}
-	t := &txn{r: r, store: r.objects}
+	t := &txn{r: r, store: r.objects, signer: c.signer}
 	defer t.release()
 
 	// lock
@@ -260,9 +326,26 @@ func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Ha
 	t.step("check")
 
 	to := c.to
+	var stats []entryStat
 	if c.meta != nil {
-		if to, tree, err = t.commit(c.parent, c.files, *c.meta); err != nil {
+		meta := *c.meta
+		if tree, err = t.objects(c.parent, c.files); err != nil {
 			return plumbing.ZeroHash, tree, err
+		}
+		t.step("objects")
+		if c.hooks.any(commitHooks...) {
+			// The files reach the worktree here, before the hooks look
+			// at it, with the worktree step's undo.
+			if tree, stats, err = t.runCommitHooks(ctx, c.hooks, c.parent, c.files, &meta, c.check); err != nil {
+				return plumbing.ZeroHash, plumbing.ZeroHash, t.fail(err)
+			}
+		}
+		t.step("hooks")
+		if meta.Message != c.meta.Message {
+			c.reflogMsg = commitReflogMsg(meta.Message)
+		}
+		if to, err = t.commitObject(ctx, c.parent, tree, meta); err != nil {
+			return plumbing.ZeroHash, plumbing.ZeroHash, t.fail(err)
 		}
 	} else {
 		for i := range c.files {
@@ -280,9 +363,10 @@ func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Ha
 		}
 	}
 
-	stats, err := t.writeWorktree(c.files)
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, t.fail(err)
+	if stats == nil {
+		if stats, err = t.writeWorktree(c.files); err != nil {
+			return plumbing.ZeroHash, plumbing.ZeroHash, t.fail(err)
+		}
 	}
 	t.step("worktree")
 	if err := t.writeIndex(c.files, stats, first); err != nil {
@@ -297,6 +381,12 @@ func (r *Repo) run(ctx context.Context, c checkoutTxn) (commit, tree plumbing.Ha
 	}
 	t.step("ref")
 	t.undo = nil
+	if c.meta != nil {
+		// Its exit status is ignored, as git ignores it.
+		if err := c.hooks.run(ctx, "post-commit", []string{"GIT_INDEX_FILE=" + r.indexPath()}, nil); err != nil {
+			fmt.Fprintln(c.hooks.out, err)
+		}
+	}
 	t.step("post-commit")
 	return to, tree, nil
 }

@@ -85,7 +85,7 @@ func runBumpOne(url, file, tag string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := src.CommitFile(ctx, file, content, meta); err != nil {
+	if _, err := src.CommitFile(ctx, file, content, meta, nil); err != nil {
 		return err
 	}
 	_, err = src.Push(ctx, gitrepo.PushFile{Committed: true, Path: file, Meta: meta,
