@@ -265,4 +265,3 @@ func (o *promoteOptions) printGates(rep promoteReport) error {
 	}
 	return nil
 }
-
