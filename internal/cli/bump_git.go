@@ -212,12 +212,17 @@ func (o *bumpOptions) validateHistoryFlags() error {
 }
 
 // historyErr is the one line for history that ends before the answer:
-// what, why, and the flags that let the user say what gen will not guess.
-func historyErr(what string, err error, instead string) error {
-	if errors.Is(err, release.ErrHistoryEnds) || errors.Is(err, gitrepo.ErrRevisionNotFound) {
-		return fmt.Errorf("%s: %w; gen does not guess: pass %s", what, err, instead)
+// what, why, how deep a clone was fetched, and the flags that let the
+// user say what gen will not guess.
+func historyErr(what string, h *gitrepo.History, err error, instead string) error {
+	if !errors.Is(err, release.ErrHistoryEnds) && !errors.Is(err, gitrepo.ErrRevisionNotFound) {
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	if d := h.Depth(); d > 0 {
+		instead += fmt.Sprintf(" (or a --max-depth above %d)", h.MaxDepth())
+		return fmt.Errorf("%s: %w, fetched %d commits deep; gen does not guess: pass %s", what, err, d, instead)
+	}
+	return fmt.Errorf("%s: %w; gen does not guess: pass %s", what, err, instead)
 }
 
 // contains answers the promote gate's question — does a revision Argo CD
@@ -231,7 +236,7 @@ func (w *bumpWork) contains(ctx context.Context, hist *gitrepo.History, remote, 
 	return func(rev string) (bool, error) {
 		ok, err := hist.IsAncestor(ctx, want, rev)
 		if err != nil {
-			return false, historyErr("Argo CD's revision "+rev, err, "--force --reason to promote anyway")
+			return false, historyErr("Argo CD's revision "+rev, hist, err, "--force --reason to promote anyway")
 		}
 		return ok, nil
 	}, nil

@@ -194,7 +194,13 @@ func (o *promoteOptions) promoteOne(ctx context.Context, w *bumpWork, hist *gitr
 	srcFile, dstFile := src.Dir+"/kustomization.yaml", dst.Dir+"/kustomization.yaml"
 	eh, err := release.ReadEntryHistory(ctx, hist, srcFile, src.Image)
 	if err != nil {
-		return historyErr(fmt.Sprintf("promote %s %s -> %s", src.App, o.from, o.to), err, "--force --reason to promote anyway")
+		if !o.force || !errors.Is(err, release.ErrHistoryEnds) {
+			return historyErr(fmt.Sprintf("promote %s %s -> %s", src.App, o.from, o.to), hist, err, "--force --reason to promote anyway")
+		}
+		// --force skips the gates, the only reader of Source-Commit: the
+		// commit goes without the trailer rather than with a guess.
+		fmt.Fprintf(o.deps.Stderr, "gen: warning: promote %s %s -> %s: %v; --force: committing without a Source-Commit trailer\n", src.App, o.from, o.to, err)
+		eh.SetBy = ""
 	}
 	want := eh.Current
 	if cur, err := release.EntryAt(hist, "HEAD", dstFile, dst.Image); err == nil && cur == want {
@@ -224,7 +230,10 @@ func (o *promoteOptions) promoteOne(ctx context.Context, w *bumpWork, hist *gitr
 	run := o.bumpOptions
 	run.app, run.env, run.tag, run.digest = src.App, o.to, want.Tag, want.Digest
 	run.kind, run.from = bump.KindPromote, o.from
-	run.trailers = []bump.Trailer{{Key: bump.TrailerPromotedFrom, Value: o.from}, {Key: bump.TrailerSourceCommit, Value: eh.SetBy}}
+	run.trailers = []bump.Trailer{{Key: bump.TrailerPromotedFrom, Value: o.from}}
+	if eh.SetBy != "" {
+		run.trailers = append(run.trailers, bump.Trailer{Key: bump.TrailerSourceCommit, Value: eh.SetBy})
+	}
 	if o.force {
 		run.trailers = append(run.trailers, bump.Trailer{Key: bump.TrailerGatesSkipped, Value: o.reason})
 	}

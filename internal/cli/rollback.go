@@ -116,20 +116,23 @@ func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 	}
 	hist := w.src.History(o.maxDepth)
 	file := w.target.Dir + "/kustomization.yaml"
+	data, err := hist.ReadFile("HEAD", file)
+	if err != nil {
+		if w.cfg == nil {
+			return usagef("--path %s: %w", o.path, err)
+		}
+		return fmt.Errorf("rollback %s: %w", name, err)
+	}
 	image := w.target.Image
 	if image == "" {
 		// --path without --image: the entry a bump would edit.
-		data, err := hist.ReadFile("HEAD", file)
-		if err != nil {
-			return usagef("--path %s: %w", o.path, err)
-		}
 		if image, err = bump.PickImage(data, file, ""); err != nil {
 			return usageErr(err)
 		}
 	}
 	eh, err := release.ReadEntryHistory(ctx, hist, file, image)
 	if err != nil {
-		return historyErr("rollback "+name, err, "--tag or --commit")
+		return historyErr("rollback "+name, hist, err, "--tag or --commit")
 	}
 	var target release.Version
 	switch {
@@ -139,7 +142,7 @@ func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 		hash, err := hist.Resolve(ctx, o.commit)
 		if err != nil {
 			if errors.Is(err, gitrepo.ErrRevisionNotFound) {
-				return usageErr(historyErr("--commit", err, "--tag, or --max-depth for more history"))
+				return usageErr(historyErr("--commit", hist, err, "--tag, or --max-depth for more history"))
 			}
 			return usagef("--commit: %w", err)
 		}
