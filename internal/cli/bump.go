@@ -182,10 +182,23 @@ const remoteMemoryLimit = 80 << 20
 // bumpGCPercent is the GOGC of a local bump, unless GOGC is set.
 const bumpGCPercent = 25
 
-func runBump(ctx context.Context, o *bumpOptions) (err error) {
+func runBump(ctx context.Context, o *bumpOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	return o.withWork(ctx, func(w *bumpWork) (err error) {
+		if w.cfg != nil {
+			if w.target, err = w.targetFor(o.app, o.env, o.image); err != nil {
+				return err
+			}
+		}
+		return o.commit(ctx, w)
+	})
+}
+
+// withWork opens what a committing command works on (open), runs fn on it
+// and closes it.
+func (o *bumpOptions) withWork(ctx context.Context, fn func(*bumpWork) error) (err error) {
 	w, err := o.open(ctx)
 	if w != nil {
 		defer w.close()
@@ -195,12 +208,7 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if w.cfg != nil {
-		if w.target, err = w.targetFor(o.app, o.env, o.image); err != nil {
-			return err
-		}
-	}
-	return o.commit(ctx, w)
+	return fn(w)
 }
 
 // open opens what a bump, promote or rollback works on: the checkout, or

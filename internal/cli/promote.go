@@ -140,18 +140,15 @@ func (o *promoteOptions) validateFlags() error {
 	return o.validateHistoryFlags()
 }
 
-func runPromote(ctx context.Context, o *promoteOptions) (err error) {
+func runPromote(ctx context.Context, o *promoteOptions) error {
 	if err := o.validateFlags(); err != nil {
 		return err
 	}
-	w, err := o.open(ctx)
-	if w != nil {
-		defer w.close()
-		defer func() { err = redacted(w.ep, err) }()
-	}
-	if err != nil {
-		return err
-	}
+	return o.withWork(ctx, func(w *bumpWork) error { return o.promoteIn(ctx, w) })
+}
+
+// promoteIn promotes the selected apps in w, one commit each.
+func (o *promoteOptions) promoteIn(ctx context.Context, w *bumpWork) error {
 	if w.cfg == nil {
 		return usagef("--path: gen promote works on gen.yaml's apps")
 	}

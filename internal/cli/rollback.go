@@ -95,18 +95,15 @@ func (o *rollbackOptions) validateFlags() error {
 	return o.validateHistoryFlags()
 }
 
-func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
+func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err := o.validateFlags(); err != nil {
 		return err
 	}
-	w, err := o.open(ctx)
-	if w != nil {
-		defer w.close()
-		defer func() { err = redacted(w.ep, err) }()
-	}
-	if err != nil {
-		return err
-	}
+	return o.withWork(ctx, func(w *bumpWork) error { return o.rollbackIn(ctx, w) })
+}
+
+// rollbackIn picks the target of w's overlay and commits it.
+func (o *rollbackOptions) rollbackIn(ctx context.Context, w *bumpWork) (err error) {
 	name := w.target.Dir
 	if w.cfg != nil {
 		if w.target, err = w.targetFor(o.app, o.env, o.image); err != nil {
