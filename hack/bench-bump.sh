@@ -112,8 +112,8 @@ for apps in $APPS; do
 		fi
 		ma=$(median_s "$a") mb=$(median_s "$b")
 		echo "gen promote --force vs git CLI, $apps apps ($files files), $PROMOTE_ROUNDS rounds each, interleaved"
-		printf '  gen promote --force (history+edit+build+commit) median %6.3fs  peak RSS %6.1f MiB\n' "$ma" "$(peak_mib "$a")"
-		printf '  git log -1 -- F + sed + git add + git commit     median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
+		printf '  gen promote --force (history+edit+build+commit) median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB\n' "$ma" "$(median_cpu "$a")" "$(peak_mib "$a")"
+		printf '  git log -1 -- F + sed + git add + git commit     median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB\n' "$mb" "$(median_cpu "$b")" "$(peak_mib "$b")"
 		print_ratio
 		rm -f "$a" "$b"
 	fi

@@ -6,18 +6,21 @@
 # Callers set TIME (/usr/bin/time) and, before interleave, $a and $b (the
 # files the two sides' measurements go to).
 
-# measure OUT CMD...: runs CMD, appends "microseconds kib" to OUT.
+# measure OUT CMD...: runs CMD, appends "microseconds kib cpu-seconds" to
+# OUT (CPU: user + system of CMD and its children; on a loaded machine
+# wall time also counts the wait for a core).
 measure() {
 	local out=$1; shift
-	local t0 t1 rss
+	local t0 t1 stats
 	t0=$(date +%s%N)
-	rss=$( { "$TIME" -f %M -o /dev/fd/3 "$@" >/dev/null 2>&1; } 3>&1 ) || {
+	stats=$( { "$TIME" -f '%M %U %S' -o /dev/fd/3 "$@" >/dev/null 2>&1; } 3>&1 ) || {
 		echo "bench: failed: $*" >&2; exit 1; }
 	t1=$(date +%s%N)
-	echo "$(( (t1 - t0) / 1000 )) $rss" >>"$out"
+	echo "$(( (t1 - t0) / 1000 )) $stats" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' >>"$out"
 }
 
 median_s() { sort -n "$1" | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}'; }
+median_cpu() { sort -n -k3 "$1" | awk '{a[NR]=$3} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 peak_mib() { sort -n -k2 "$1" | tail -1 | awk '{printf "%.1f", $2/1024}'; }
 # evict FILE drops FILE's pages from the page cache. A binary the linker has
 # just written sits there in huge pages, which a process maps whole: gen's

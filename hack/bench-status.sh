@@ -118,7 +118,7 @@ kubectl wait --for condition=established --timeout=60s crd/applications.argoproj
 
 repo=$work/repo
 go run ./internal/synth/cmd/synthrepo -apps "$APPS" -commits 0 -dir "$repo" >/dev/null
-echo "bench-status: creating $APPS Applications and $((APPS * 3)) Rollouts" >&2
+echo "bench-status: creating $((APPS * 3)) Applications and $((APPS * 3)) Rollouts" >&2
 python3 - "$APPS" >"$work/objects.json" <<'PY'
 import json, sys
 n = int(sys.argv[1])
@@ -160,7 +160,7 @@ interleave run_gen run_kubectl "$ROUNDS"
 load1=$(loadavg)
 ma=$(median_s "$a") mb=$(median_s "$b")
 echo "gen status vs kubectl get, $APPS apps x 3 environments ($((APPS * 6)) objects, no controllers), $ROUNDS rounds each, interleaved"
-printf '  gen status (Git + 5 LISTs + verdicts)            median %6.3fs  peak RSS %6.1f MiB  (goal < 1 s)\n' "$ma" "$(peak_mib "$a")"
-printf '  kubectl get applications,rollouts -A -o json    median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
+printf '  gen status (Git + 5 LISTs + verdicts)            median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB  (goal < 1 s)\n' "$ma" "$(median_cpu "$a")" "$(peak_mib "$a")"
+printf '  kubectl get applications,rollouts -A -o json    median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB\n' "$mb" "$(median_cpu "$b")" "$(peak_mib "$b")"
 print_ratio kubectl 1.5
 rm -f "$a" "$b"
