@@ -9,6 +9,10 @@
 #   hack/bench-bump.sh                 # 200 and 5000 apps, 15 rounds
 #   APPS="5000" ROUNDS=9 hack/bench-bump.sh
 #
+# gen promote --force --reason of one app has its own figure (PROMOTE_ROUNDS,
+# default ROUNDS; 0 skips): against git log -1 -- <overlay> + sed + git add
+# + git commit, target <= 1.0.
+#
 # Remote mode has its own figure: `gen bump --repo-url` (shallow clone in
 # memory, no checkout, push) against git clone --depth 1 --single-branch
 # --sparse + sparse-checkout add + sed + commit + push, both over file://
@@ -26,6 +30,7 @@ APPS=${APPS:-"200 5000"}
 APPS=${APPS//,/ } # "200,5000" works too
 ROUNDS=${ROUNDS:-15}
 REMOTE_ROUNDS=${REMOTE_ROUNDS:-7}
+PROMOTE_ROUNDS=${PROMOTE_ROUNDS:-$ROUNDS}
 COMMITS=${COMMITS:-2000}
 CACHE=${CACHE:-${TMPDIR:-/tmp}/rolloutgen-bench-bump}
 TIME=/usr/bin/time
@@ -43,45 +48,8 @@ export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 ENVS=(dev staging prod)
 
-# measure CMD...: runs CMD in $repo, appends "seconds kib" to $out.
-measure() {
-	local out=$1; shift
-	local t0 t1 rss
-	t0=$(date +%s%N)
-	rss=$( { "$TIME" -f %M -o /dev/fd/3 "$@" >/dev/null 2>&1; } 3>&1 ) || {
-		echo "bench-bump: failed: $*" >&2; exit 1; }
-	t1=$(date +%s%N)
-	echo "$(( (t1 - t0) / 1000 )) $rss" >>"$out"
-}
-
-median_s() { sort -n "$1" | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}'; }
-peak_mib() { sort -n -k2 "$1" | tail -1 | awk '{printf "%.1f", $2/1024}'; }
-# evict FILE drops FILE's pages from the page cache. A binary the linker has
-# just written sits there in huge pages, which a process maps whole: gen's
-# peak RSS would then count about 15 MiB of code it never runs. Read back
-# normally, as an installed binary is, only the pages it touches count.
-evict() {
-	python3 -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1" 2>/dev/null ||
-		echo "bench-bump: could not evict $1 from the page cache; its peak RSS may count unused code" >&2
-}
-loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
-# interleave RUN_A RUN_B ROUNDS: one unmeasured run of each warms the page
-# cache for both; then ROUNDS measured runs of each, into $a and $b, who goes
-# first alternating so neither always inherits the other's cache state.
-interleave() {
-	local i
-	"$1" /dev/null; "$2" /dev/null
-	for ((i = 0; i < $3; i++)); do
-		if ((i % 2 == 0)); then "$1" "$a"; "$2" "$b"; else "$2" "$b"; "$1" "$a"; fi
-	done
-}
-# print_ratio: a figure's last line, from $ma, $mb, $load0 and $load1.
-print_ratio() {
-	printf '  ratio gen/git %.2f (target <= 1.0)   load average before %s, after %s\n' \
-		"$(awk -v x="$ma" -v y="$mb" 'BEGIN {print x / y}')" "$load0" "$load1"
-}
+# shellcheck source=hack/bench-lib.sh
+. hack/bench-lib.sh
 
 for apps in $APPS; do
 	echo "bench-bump: $apps apps: repository under $CACHE (generated on first use)" >&2
@@ -113,6 +81,42 @@ for apps in $APPS; do
 	printf '  sed + git add + git commit   median %6.3fs  peak RSS %6.1f MiB\n' "$mb" "$(peak_mib "$b")"
 	print_ratio
 	rm -f "$a" "$b"
+
+	# gen promote --force of one app, dev -> staging (reads the commit that
+	# set dev's tag, edits, builds, commits with trailers) against the git
+	# CLI finding that commit (git log -1 -- overlay) and sed + add +
+	# commit. Before each run, unmeasured, dev's overlay of the app moves
+	# to a new tag with the git CLI, so both sides have something to do.
+	if ((PROMOTE_ROUNDS > 0)); then
+		a=$(mktemp) b=$(mktemp)
+		pick_app() {
+			seq=$((seq + 1))
+			app=$(printf 'app-%04d' $(( (RANDOM * 32768 + RANDOM) % apps )))
+			tag="bench-$(date +%s)-$seq"
+			(cd "$repo" && f="overlays/dev/$app/kustomization.yaml" &&
+				sed -i "s/^  newTag: .*/  newTag: \"$tag\"/" "$f" && git commit -q -m "dev $app $tag" "$f")
+		}
+		run_gen_promote() { pick_app; (cd "$repo" && measure "$1" "$GEN" promote --app "$app" --to staging --force --reason bench); }
+		run_git_promote() {
+			pick_app
+			(cd "$repo" && measure "$1" sh -c 'src=$(git log -1 --format=%H -- "overlays/dev/$1/kustomization.yaml")
+				f="overlays/staging/$1/kustomization.yaml"
+				sed -i "s/^  newTag: .*/  newTag: \"$2\"/" "$f" && git add "$f" &&
+				git commit -q -m "promote $1 to staging: $2" -m "Source-Commit: $src"' sh "$app" "$tag")
+		}
+		load0=$(loadavg)
+		interleave run_gen_promote run_git_promote "$PROMOTE_ROUNDS"
+		load1=$(loadavg)
+		if [ -n "$(git -C "$repo" status --porcelain)" ]; then
+			echo "bench-bump: $repo is not clean after the promote run" >&2; exit 1
+		fi
+		ma=$(median_s "$a") mb=$(median_s "$b")
+		echo "gen promote --force vs git CLI, $apps apps ($files files), $PROMOTE_ROUNDS rounds each, interleaved"
+		printf '  gen promote --force (history+edit+build+commit) median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB\n' "$ma" "$(median_cpu "$a")" "$(peak_mib "$a")"
+		printf '  git log -1 -- F + sed + git add + git commit     median %6.3fs  CPU %5.2fs  peak RSS %6.1f MiB\n' "$mb" "$(median_cpu "$b")" "$(peak_mib "$b")"
+		print_ratio
+		rm -f "$a" "$b"
+	fi
 
 	((REMOTE_ROUNDS > 0)) || continue
 	bare="$CACHE/$(basename "$repo").git" # named like the repository: a new layout gets a new remote

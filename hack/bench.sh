@@ -27,9 +27,15 @@ for d in "$repo"/overlays/dev/*/; do
 done
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$apps" 'BEGIN { g=b-a; k=c-b; printf "gen build: %.2fs  kubectl kustomize x%d: %.2fs  ratio gen/kubectl: %.3f (outputs identical)\n", g, n, k, g/k }'
 
-for piece in bench-bump.sh bench-validate.sh bench-precision.sh; do
+for piece in bench-bump.sh bench-status.sh bench-validate.sh bench-precision.sh; do
   if [ -x "$top/hack/$piece" ]; then
     echo "== ${piece%.sh} (load $(load))"
-    "$top/hack/$piece"
+    rc=0
+    "$top/hack/$piece" || rc=$?
+    case $rc in
+      0) ;;
+      3) echo "!! ${piece%.sh}: NOT MEASURED, tools missing (see above); run 'make tools' and install etcd-server" ;;
+      *) echo "!! ${piece%.sh} failed (exit $rc)"; exit "$rc" ;;
+    esac
   fi
 done

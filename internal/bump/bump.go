@@ -250,7 +250,7 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("read %s: %w", file, err)
 	}
-	image, err := pickImage(old, file, req.Image)
+	image, err := PickImage(old, file, req.Image)
 	if err != nil {
 		return res, err
 	}
@@ -416,7 +416,7 @@ func (b Bumper) findKustomization(dir string) (string, error) {
 // deployedImage is the repository the entry named image deploys: its
 // newName when it has one.
 func deployedImage(data []byte, image string) string {
-	imgs, _ := kustomize.Images(data) // parsed already by pickImage
+	imgs, _ := kustomize.Images(data) // parsed already by PickImage
 	for _, im := range imgs {
 		if im.Name == image && im.NewName != "" {
 			return im.NewName
@@ -425,8 +425,9 @@ func deployedImage(data []byte, image string) string {
 	return image
 }
 
-// pickImage returns want, or the kustomization's only images: entry.
-func pickImage(data []byte, file, want string) (string, error) {
+// PickImage returns want, or the kustomization's only images: entry (gen
+// rollback --path reads history of the entry a bump would edit).
+func PickImage(data []byte, file, want string) (string, error) {
 	if want != "" {
 		return want, kustomize.ValidateImageName(want)
 	}

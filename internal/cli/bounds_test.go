@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rolloutgen/rolloutgen/internal/input"
 )
 
 // runBounded is run with a generous deadline: the point of these tests is
@@ -34,7 +36,7 @@ func runBounded(t *testing.T, dir string, args ...string) (code int, stdout, std
 }
 
 // Issue 11.8: gen.yaml is read only when it is a regular file of at most
-// 1 MiB; /dev/zero and a FIFO are refused before they are opened.
+// input.MaxConfig; /dev/zero and a FIFO are refused before they are opened.
 func TestConfigInputIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.yaml")
@@ -42,7 +44,7 @@ func TestConfigInputIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := filepath.Join(dir, "big.yaml")
-	if err := os.WriteFile(big, []byte("apiVersion: x\n#"+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte("apiVersion: x\n#"+strings.Repeat("x", input.MaxConfig)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ config, want string }{

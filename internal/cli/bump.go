@@ -47,6 +47,10 @@ type bumpOptions struct {
 	// refresh asks Argo CD to look at the pushed commit at once.
 	refresh refreshOptions
 
+	// maxDepth bounds how far promote and rollback deepen a --repo-url
+	// clone to read history (--max-depth).
+	maxDepth int
+
 	// Set by gen promote and gen rollback, which commit through runBump.
 	kind          bump.Kind
 	from, reverts string
@@ -139,6 +143,14 @@ func (o *bumpOptions) validate() error {
 			return usagef("--image: %w", err)
 		}
 	}
+	if o.path != "" && (o.app != "" || o.env != "") {
+		return usagef("--path bumps a directory directly; it cannot be combined with --app or --env")
+	}
+	return o.validateCommitFlags()
+}
+
+// validateCommitFlags checks the flags every committing command shares.
+func (o *bumpOptions) validateCommitFlags() error {
 	if err := checkOutput(o.output, "text", "json", "yaml"); err != nil {
 		return err
 	}
@@ -157,9 +169,6 @@ func (o *bumpOptions) validate() error {
 	}
 	if o.refresh.enabled && !o.push && o.repoURL == "" {
 		return usagef("--refresh asks Argo CD to look at a pushed commit: add --push")
-	}
-	if o.path != "" && (o.app != "" || o.env != "") {
-		return usagef("--path bumps a directory directly; it cannot be combined with --app or --env")
 	}
 	if _, err := bump.ParseMessage(o.message); err != nil {
 		return usageErr(err)
@@ -182,11 +191,38 @@ const remoteMemoryLimit = 80 << 20
 // bumpGCPercent is the GOGC of a local bump, unless GOGC is set.
 const bumpGCPercent = 25
 
-func runBump(ctx context.Context, o *bumpOptions) (err error) {
+func runBump(ctx context.Context, o *bumpOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	var w *bumpWork
+	return o.withWork(ctx, func(w *bumpWork) (err error) {
+		if w.cfg != nil {
+			if w.target, err = w.targetFor(o.app, o.env, o.image); err != nil {
+				return err
+			}
+		}
+		return o.commit(ctx, w)
+	})
+}
+
+// withWork opens what a committing command works on (open), runs fn on it
+// and closes it.
+func (o *bumpOptions) withWork(ctx context.Context, fn func(*bumpWork) error) (err error) {
+	w, err := o.open(ctx)
+	if w != nil {
+		defer w.close()
+		// Whatever goes wrong, no credential reaches the output.
+		defer func() { err = redacted(w.ep, err) }()
+	}
+	if err != nil {
+		return err
+	}
+	return fn(w)
+}
+
+// open opens what a bump, promote or rollback works on: the checkout, or
+// with --repo-url a depth-1 clone. The caller closes it.
+func (o *bumpOptions) open(ctx context.Context) (*bumpWork, error) {
 	if o.repoURL != "" {
 		if o.deps.SetMemoryLimit != nil && o.deps.Getenv("GOMEMLIMIT") == "" {
 			// Cloning, go-git's pack parser caches delta bases (up to 96
@@ -196,24 +232,24 @@ func runBump(ctx context.Context, o *bumpOptions) (err error) {
 			// within the noise.
 			o.deps.SetMemoryLimit(remoteMemoryLimit)
 		}
-		w, err = o.openClone(ctx)
-	} else {
-		if o.deps.SetGCPercent != nil && o.deps.Getenv("GOGC") == "" {
-			// A local bump keeps little live (the index is streamed), so its
-			// peak RSS is mostly heap grown between collections: on the
-			// 5,000-app bench repo GOGC 25 takes ~2 MiB (RssAnon 10.6-12.1 ->
-			// 7.3-8.9 MiB) off for a few ms. Not in remote mode, whose
-			// in-memory clone is a large live heap that would pay in time.
-			o.deps.SetGCPercent(bumpGCPercent)
-		}
-		w, err = o.openLocal()
+		return o.openClone(ctx)
 	}
-	if w != nil {
-		defer w.close()
-		// Whatever goes wrong, no credential reaches the output.
-		defer func() { err = redacted(w.ep, err) }()
+	if o.deps.SetGCPercent != nil && o.deps.Getenv("GOGC") == "" {
+		// A local bump keeps little live (the index is streamed), so its
+		// peak RSS is mostly heap grown between collections: on the
+		// 5,000-app bench repo GOGC 25 takes ~2 MiB (RssAnon 10.6-12.1 ->
+		// 7.3-8.9 MiB) off for a few ms. Not in remote mode, whose
+		// in-memory clone is a large live heap that would pay in time.
+		o.deps.SetGCPercent(bumpGCPercent)
 	}
-	if err != nil {
+	return o.openLocal()
+}
+
+// commit edits w.target's overlay to o.tag (and o.digest) and commits it,
+// pushes and refreshes as the flags say: the one commit path of bump,
+// promote and rollback.
+func (o *bumpOptions) commit(ctx context.Context, w *bumpWork) error {
+	if err := o.validate(); err != nil {
 		return err
 	}
 	req, err := o.request(w.target, w.src.Repo())

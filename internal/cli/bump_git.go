@@ -7,12 +7,14 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/spf13/pflag"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/rolloutgen/rolloutgen/internal/bump"
 	"github.com/rolloutgen/rolloutgen/internal/config"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
+	"github.com/rolloutgen/rolloutgen/internal/release"
 )
 
 // This file opens the repository a bump works on (a gitrepo.Source: the
@@ -59,6 +61,9 @@ type bumpWork struct {
 	src    *gitrepo.Source
 	target bump.Target
 	cfg    *config.Config // nil with --path
+	// sub is gen.yaml's directory relative to the repository root ("."
+	// at the root): overlay paths are prefixed with it.
+	sub string
 	// fs and root are where the overlay builds from: the worktree on
 	// disk, or "/" over a clone's tree.
 	fs   filesys.FileSystem
@@ -67,6 +72,19 @@ type bumpWork struct {
 	// configured, for --refresh.
 	ep      *gitrepo.Endpoint
 	repoURL string
+}
+
+// targetFor is app's overlay in env, by gen.yaml (image "" is the app's),
+// with its path relative to the repository root.
+func (w *bumpWork) targetFor(app, env, image string) (bump.Target, error) {
+	t, err := configTarget(w.cfg, app, env, image)
+	if err != nil {
+		return t, err
+	}
+	if w.sub != "." && w.sub != "" {
+		t.Dir = w.sub + "/" + t.Dir
+	}
+	return t, nil
 }
 
 func (w *bumpWork) close() {
@@ -94,7 +112,8 @@ func (o *bumpOptions) authOptions() gitrepo.AuthOptions {
 }
 
 // openLocal opens the checkout holding gen.yaml (or --path), with --remote
-// as the push target when the bump pushes.
+// as the push target when the bump pushes. With gen.yaml the caller picks
+// the target (targetFor).
 func (o *bumpOptions) openLocal() (*bumpWork, error) {
 	w := &bumpWork{fs: kustomize.OnDisk()}
 	var repo *gitrepo.Repo
@@ -115,18 +134,11 @@ func (o *bumpOptions) openLocal() (*bumpWork, error) {
 			return nil, err
 		}
 		w.cfg = cfg
-		if w.target, err = configTarget(cfg, o.app, o.env, o.image); err != nil {
-			return nil, err
-		}
 		if repo, err = gitrepo.OpenEnv(root, o.deps.Getenv); err != nil {
 			return nil, err
 		}
-		sub, err := repoRel(repo.Root(), root)
-		if err != nil {
+		if w.sub, err = repoRel(repo.Root(), root); err != nil {
 			return nil, usagef("%s: %w", o.configPath, err)
-		}
-		if sub != "." {
-			w.target.Dir = sub + "/" + w.target.Dir
 		}
 	}
 	w.root = repo.Root()
@@ -182,13 +194,52 @@ func (o *bumpOptions) openClone(ctx context.Context) (*bumpWork, error) {
 	if w.cfg, err = config.Parse(name, data); err != nil {
 		return w, usageErr(err)
 	}
-	if w.target, err = configTarget(w.cfg, o.app, o.env, o.image); err != nil {
-		return w, err
-	}
-	if sub := path.Dir(name); sub != "." {
-		w.target.Dir = sub + "/" + w.target.Dir
-	}
+	w.sub = path.Dir(name)
 	return w, nil
+}
+
+// addHistoryFlags adds the flags of the commands that read history
+// (promote, rollback).
+func (o *bumpOptions) addHistoryFlags(f *pflag.FlagSet) {
+	f.IntVar(&o.maxDepth, "max-depth", gitrepo.DefaultMaxDepth, "with --repo-url: deepen the depth-1 clone (doubling steps) to at most this many commits to read history")
+}
+
+func (o *bumpOptions) validateHistoryFlags() error {
+	if o.maxDepth < 1 {
+		return usagef("--max-depth %d: want at least 1", o.maxDepth)
+	}
+	return o.validateCommitFlags()
+}
+
+// historyErr is the one line for history that ends before the answer:
+// what, why, how deep a clone was fetched, and the flags that let the
+// user say what gen will not guess.
+func historyErr(what string, h *gitrepo.History, err error, instead string) error {
+	if !errors.Is(err, release.ErrHistoryEnds) && !errors.Is(err, gitrepo.ErrRevisionNotFound) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if d := h.Depth(); d > 0 {
+		instead += fmt.Sprintf(" (or a --max-depth above %d)", h.MaxDepth())
+		return fmt.Errorf("%s: %w, fetched %d commits deep; gen does not guess: pass %s", what, err, d, instead)
+	}
+	return fmt.Errorf("%s: %w; gen does not guess: pass %s", what, err, instead)
+}
+
+// contains answers the promote gate's question — does a revision Argo CD
+// synced contain want? — from w's history: the checkout's (fetching once
+// when a revision is unknown there), or the clone's, deepened up to
+// --max-depth.
+func (w *bumpWork) contains(ctx context.Context, hist *gitrepo.History, remote, want string) (release.Contains, error) {
+	if repo := w.src.Repo(); repo != nil {
+		return containsRevision(ctx, repo, remote, want)
+	}
+	return func(rev string) (bool, error) {
+		ok, err := hist.IsAncestor(ctx, want, rev)
+		if err != nil {
+			return false, historyErr("Argo CD's revision "+rev, hist, err, "--force --reason to promote anyway")
+		}
+		return ok, nil
+	}, nil
 }
 
 // redacted scrubs ep's credentials from err's message, keeping its exit code.

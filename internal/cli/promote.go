@@ -61,6 +61,7 @@ app whose source is ahead, one commit each, and exits 1 if any is refused.`,
 	f.StringVar(&o.reason, "reason", "", "why the gates are skipped: one line, at most 200 characters (recorded as Gates-Skipped)")
 	f.DurationVar(&o.soak, "soak", 0, "require the source Rollout Healthy for this long at the image")
 	o.addCommitFlags(f)
+	o.addHistoryFlags(f)
 	return c
 }
 
@@ -76,9 +77,6 @@ type promoteReport struct {
 }
 
 func (o *promoteOptions) validate(cfg *config.Config) error {
-	if o.from == "" && o.to == "" {
-		return usagef("pass --to ENV (or --from ENV): which environments to promote between")
-	}
 	names := cfg.EnvironmentNames()
 	idx := func(flag, env string) (int, error) {
 		for i, n := range names {
@@ -127,31 +125,44 @@ func (o *promoteOptions) validate(cfg *config.Config) error {
 	if o.all && o.app != "" {
 		return usagef("--all promotes every app; it cannot be combined with --app")
 	}
-	if o.path != "" {
-		return usagef("--path: gen promote works on gen.yaml's apps")
-	}
 	return nil
 }
 
+// validateFlags checks what needs no gen.yaml, before anything is opened
+// or cloned.
+func (o *promoteOptions) validateFlags() error {
+	if o.from == "" && o.to == "" {
+		return usagef("pass --to ENV (or --from ENV): which environments to promote between")
+	}
+	if o.path != "" {
+		return usagef("--path: gen promote works on gen.yaml's apps")
+	}
+	return o.validateHistoryFlags()
+}
+
 func runPromote(ctx context.Context, o *promoteOptions) error {
-	cfg, root, err := o.loadConfig()
-	if err != nil {
+	if err := o.validateFlags(); err != nil {
 		return err
 	}
-	if err := o.validate(cfg); err != nil {
+	return o.withWork(ctx, func(w *bumpWork) error { return o.promoteIn(ctx, w) })
+}
+
+// promoteIn promotes the selected apps in w, one commit each.
+func (o *promoteOptions) promoteIn(ctx context.Context, w *bumpWork) error {
+	if w.cfg == nil {
+		return usagef("--path: gen promote works on gen.yaml's apps")
+	}
+	if err := o.validate(w.cfg); err != nil {
 		return err
 	}
 	apps := []string{o.app}
 	if o.all {
-		apps = cfg.AppNames()
+		apps = w.cfg.AppNames()
 	}
-	repo, err := gitrepo.Open(root)
-	if err != nil {
-		return err
-	}
+	hist := w.src.History(o.maxDepth)
 	var refused []string
 	for _, app := range apps {
-		if err := o.promoteOne(ctx, cfg, repo, root, app); err != nil {
+		if err := o.promoteOne(ctx, w, hist, app); err != nil {
 			if !o.all || !errors.Is(err, errRefused) {
 				return err
 			}
@@ -168,32 +179,37 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 // errRefused marks a promotion a gate refused (exit 1).
 var errRefused = errors.New("refused")
 
-func (o *promoteOptions) promoteOne(ctx context.Context, cfg *config.Config, repo *gitrepo.Repo, root, app string) error {
-	src, err := configTarget(cfg, app, o.from, "")
+func (o *promoteOptions) promoteOne(ctx context.Context, w *bumpWork, hist *gitrepo.History, app string) error {
+	src, err := w.targetFor(app, o.from, "")
 	if err != nil {
 		return err
 	}
-	dst, err := configTarget(cfg, src.App, o.to, "")
+	dst, err := w.targetFor(src.App, o.to, "")
 	if err != nil {
 		return err
 	}
-	files := repoAt{repo, root}
 	srcFile, dstFile := src.Dir+"/kustomization.yaml", dst.Dir+"/kustomization.yaml"
-	hist, err := release.ReadEntryHistory(ctx, historyAt{files, repo}, srcFile, src.Image)
+	eh, err := release.ReadEntryHistory(ctx, hist, srcFile, src.Image)
 	if err != nil {
-		return fmt.Errorf("promote %s %s -> %s: %w; pass --force --reason to promote anyway", src.App, o.from, o.to, err)
+		if !o.force || !errors.Is(err, release.ErrHistoryEnds) {
+			return historyErr(fmt.Sprintf("promote %s %s -> %s", src.App, o.from, o.to), hist, err, "--force --reason to promote anyway")
+		}
+		// --force skips the gates, the only reader of Source-Commit: the
+		// commit goes without the trailer rather than with a guess.
+		fmt.Fprintf(o.deps.Stderr, "gen: warning: promote %s %s -> %s: %v; --force: committing without a Source-Commit trailer\n", src.App, o.from, o.to, err)
+		eh.SetBy = ""
 	}
-	want := hist.Current
-	if cur, err := release.EntryAt(files, "HEAD", dstFile, dst.Image); err == nil && cur == want {
+	want := eh.Current
+	if cur, err := release.EntryAt(hist, "HEAD", dstFile, dst.Image); err == nil && cur == want {
 		if !o.all || o.output == "text" {
 			fmt.Fprintf(o.deps.Stdout, "%s/%s: already at %s; nothing to promote\n", src.App, o.to, want)
 		}
 		return nil
 	}
 	name := fmt.Sprintf("promote %s %s -> %s (%s)", src.App, o.from, o.to, want)
-	rep := promoteReport{SchemaVersion: release.SchemaVersion, App: src.App, From: o.from, To: o.to, Version: want.String(), SourceCommit: hist.SetBy}
+	rep := promoteReport{SchemaVersion: release.SchemaVersion, App: src.App, From: o.from, To: o.to, Version: want.String(), SourceCommit: eh.SetBy}
 	if !o.force {
-		gates, err := o.gates(ctx, cfg, repo, src.App, hist, want)
+		gates, err := o.gates(ctx, w, hist, src.App, eh, want)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -211,30 +227,34 @@ func (o *promoteOptions) promoteOne(ctx context.Context, cfg *config.Config, rep
 	run := o.bumpOptions
 	run.app, run.env, run.tag, run.digest = src.App, o.to, want.Tag, want.Digest
 	run.kind, run.from = bump.KindPromote, o.from
-	run.trailers = []bump.Trailer{{Key: bump.TrailerPromotedFrom, Value: o.from}, {Key: bump.TrailerSourceCommit, Value: hist.SetBy}}
+	run.trailers = []bump.Trailer{{Key: bump.TrailerPromotedFrom, Value: o.from}}
+	if eh.SetBy != "" {
+		run.trailers = append(run.trailers, bump.Trailer{Key: bump.TrailerSourceCommit, Value: eh.SetBy})
+	}
 	if o.force {
 		run.trailers = append(run.trailers, bump.Trailer{Key: bump.TrailerGatesSkipped, Value: o.reason})
 	}
-	return runBump(ctx, &run)
+	w.target = dst
+	return run.commit(ctx, w)
 }
 
 // gates reads the source environment once (one LIST per kind) and judges it.
-func (o *promoteOptions) gates(ctx context.Context, cfg *config.Config, repo *gitrepo.Repo, app string, hist release.EntryHistory, want release.Version) ([]release.Gate, error) {
+func (o *promoteOptions) gates(ctx context.Context, w *bumpWork, hist *gitrepo.History, app string, eh release.EntryHistory, want release.Version) ([]release.Gate, error) {
 	client, err := o.refresh.kube.client(o.deps)
 	if err != nil {
 		return nil, fmt.Errorf("the gates need the cluster (%w); --force --reason skips them", err)
 	}
-	targets := release.Targets(cfg, o.refresh.kube.argoNamespace(cfg), app, o.from)
+	targets := release.Targets(w.cfg, o.refresh.kube.argoNamespace(w.cfg), app, o.from)
 	snap, err := client.List(ctx, release.Kinds(targets)...)
 	if err != nil {
 		return nil, fmt.Errorf("the gates need the cluster: %w", err)
 	}
-	contains, err := containsRevision(ctx, repo, o.remote, hist.SetBy)
+	contains, err := w.contains(ctx, hist, o.remote, eh.SetBy)
 	if err != nil {
 		return nil, err
 	}
 	row := release.Observe(targets, nil, snap)[0]
-	return release.PromoteGates(release.GateInput{Row: row, Want: want, SourceCommit: hist.SetBy, Contains: contains, Soak: o.soak, Now: o.now()})
+	return release.PromoteGates(release.GateInput{Row: row, Want: want, SourceCommit: eh.SetBy, Contains: contains, Soak: o.soak, Now: o.now()})
 }
 
 func (o *promoteOptions) printGates(rep promoteReport) error {
@@ -250,22 +270,4 @@ func (o *promoteOptions) printGates(rep promoteReport) error {
 		fmt.Fprintf(o.deps.Stdout, "  %s %-8s %s\n", mark, g.Name, g.Detail)
 	}
 	return nil
-}
-
-// historyAt is the Git history of the repository holding gen.yaml, with
-// paths relative to gen.yaml's directory.
-type historyAt struct {
-	repoAt
-	repo *gitrepo.Repo
-}
-
-func (h historyAt) FileLog(ctx context.Context, path string) ([]string, error) {
-	sub, err := repoRel(h.repo.Root(), h.root)
-	if err != nil {
-		return nil, err
-	}
-	if sub != "." {
-		path = sub + "/" + path
-	}
-	return h.repo.FileLog(ctx, path)
 }

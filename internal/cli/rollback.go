@@ -23,7 +23,7 @@ type rollbackOptions struct {
 func newRollbackCmd(g *globalOptions) *cobra.Command {
 	o := &rollbackOptions{bumpOptions: bumpOptions{globalOptions: g}}
 	c := &cobra.Command{
-		Use:   "rollback --env ENV [--app APP] [--tag TAG [--digest D] | --commit REV]",
+		Use:   "rollback (--env ENV [--app APP] | --path DIR [--image NAME]) [--tag TAG [--digest D] | --commit REV]",
 		Short: "Commit the overlay back to what runs (or to a tag or commit), so Git tells the truth again",
 		Long: `Set an overlay's images: entry back and commit it, through the same commit
 and push path as gen bump (message "rollback <app>/<env>: <current> ->
@@ -35,12 +35,21 @@ after an abort it makes Git agree with the cluster. Without kube access,
 the entry before the current one in the file's Git history, with a
 warning. --tag or --commit REV (the entry at REV) name the target.
 
+--path DIR [--image NAME] rolls back any kustomization directory, as gen
+bump --path does (no gen.yaml: the default target is the previous entry
+in the file's history, with a warning). With --repo-url the depth-1 clone
+is deepened in doubling steps up to --max-depth commits to read history;
+where it ends before the answer gen says so and asks for --tag or
+--commit.
+
 Refused when the target is the current entry. If the remote head changed
 the entry since gen read it, gen fails at once naming the new entry: it
 never overwrites a newer fix.`,
 		Example: `  gen rollback --env dev --push
   gen rollback --app rollouts-demo --env prod --tag v2 --push
-  gen rollback --env staging --commit HEAD~3 --dry-run`,
+  gen rollback --env staging --commit HEAD~3 --dry-run
+  gen rollback --path clusters/prod/web --image example.com/web --push
+  gen rollback --repo-url https://git.example.com/org/gitops.git --env prod --max-depth 500`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRollback(cmd.Context(), o) },
 	}
@@ -50,78 +59,129 @@ never overwrites a newer fix.`,
 	f.StringVar(&o.tag, "tag", "", "tag to roll back to (default: what the stable ReplicaSet runs)")
 	f.StringVar(&o.digest, "digest", "", "digest to pin with --tag")
 	f.StringVar(&o.commit, "commit", "", "roll back to the entry the overlay had at this commit")
+	f.StringVar(&o.path, "path", "", "kustomization directory to roll back instead of an app's overlay (no gen.yaml needed; the target defaults to the previous entry in its history)")
+	f.StringVar(&o.image, "image", "", "with --path: the images: entry to roll back (default: the only entry)")
 	o.addCommitFlags(f)
+	o.addHistoryFlags(f)
 	return c
 }
 
-func runRollback(ctx context.Context, o *rollbackOptions) error {
-	if o.env == "" {
-		return usagef("--env is required")
-	}
-	if o.commit != "" && o.tag != "" {
+func (o *rollbackOptions) validateFlags() error {
+	switch {
+	case o.path == "" && o.env == "":
+		return usagef("--env is required (or --path DIR in a repository without gen.yaml)")
+	case o.path != "" && (o.app != "" || o.env != ""):
+		return usagef("--path rolls back a directory directly; it cannot be combined with --app or --env")
+	case o.commit != "" && o.tag != "":
 		return usagef("--tag and --commit both name the target: pass one")
-	}
-	if o.digest != "" && o.tag == "" {
+	case o.digest != "" && o.tag == "":
 		return usagef("--digest goes with --tag")
 	}
-	cfg, root, err := o.loadConfig()
-	if err != nil {
+	if o.tag != "" {
+		if err := kustomize.ValidateTag(o.tag); err != nil {
+			return usagef("--tag: %w", err)
+		}
+	}
+	if o.digest != "" {
+		if err := kustomize.ValidateDigest(o.digest); err != nil {
+			return usagef("--digest: %w", err)
+		}
+	}
+	if o.image != "" {
+		if err := kustomize.ValidateImageName(o.image); err != nil {
+			return usagef("--image: %w", err)
+		}
+	}
+	return o.validateHistoryFlags()
+}
+
+func runRollback(ctx context.Context, o *rollbackOptions) error {
+	if err := o.validateFlags(); err != nil {
 		return err
 	}
-	t, err := configTarget(cfg, o.app, o.env, "")
-	if err != nil {
-		return err
+	return o.withWork(ctx, func(w *bumpWork) error { return o.rollbackIn(ctx, w) })
+}
+
+// rollbackIn picks the target of w's overlay and commits it.
+func (o *rollbackOptions) rollbackIn(ctx context.Context, w *bumpWork) (err error) {
+	name := w.target.Dir
+	if w.cfg != nil {
+		if w.target, err = w.targetFor(o.app, o.env, o.image); err != nil {
+			return err
+		}
+		name = w.target.App + "/" + w.target.Env
 	}
-	repo, err := gitrepo.Open(root)
+	hist := w.src.History(o.maxDepth)
+	file := w.target.Dir + "/kustomization.yaml"
+	data, err := hist.ReadFile("HEAD", file)
 	if err != nil {
-		return err
+		if w.cfg == nil {
+			return usagef("--path %s: %w", o.path, err)
+		}
+		return fmt.Errorf("rollback %s: %w", name, err)
 	}
-	file := t.Dir + "/kustomization.yaml"
-	files := repoAt{repo, root}
-	hist, err := release.ReadEntryHistory(ctx, historyAt{files, repo}, file, t.Image)
+	image := w.target.Image
+	if image == "" {
+		// --path without --image: the entry a bump would edit.
+		if image, err = bump.PickImage(data, file, ""); err != nil {
+			return usageErr(err)
+		}
+	}
+	eh, err := release.ReadEntryHistory(ctx, hist, file, image)
 	if err != nil {
-		return fmt.Errorf("rollback %s/%s: %w; pass --tag or --commit", t.App, t.Env, err)
+		return historyErr("rollback "+name, hist, err, "--tag or --commit")
 	}
 	var target release.Version
 	switch {
 	case o.tag != "":
 		target = release.Version{Tag: o.tag, Digest: o.digest}
 	case o.commit != "":
-		hash, err := repo.CommitHash(ctx, o.commit)
+		hash, err := hist.Resolve(ctx, o.commit)
 		if err != nil {
+			if errors.Is(err, gitrepo.ErrRevisionNotFound) {
+				return usageErr(historyErr("--commit", hist, err, "--tag, or --max-depth for more history"))
+			}
 			return usagef("--commit: %w", err)
 		}
-		if target, err = release.EntryAt(files, hash, file, t.Image); err != nil {
+		if target, err = release.EntryAt(hist, hash, file, image); err != nil {
 			return usagef("--commit %q: %w", o.commit, err)
 		}
+	case w.cfg == nil:
+		// No gen.yaml: nothing names the Rollout that runs this overlay.
+		if eh.Previous == nil {
+			return fmt.Errorf("rollback %s: %s %s is the file's first entry: no earlier one to go back to; pass --tag or --commit", name, image, eh.Current)
+		}
+		target = *eh.Previous
+		fmt.Fprintf(o.deps.Stderr, "gen: warning: --path: no gen.yaml names the Rollout: rolling back to the previous entry in Git history (%s), not to what runs\n", target)
 	default:
-		if target, err = o.running(ctx, cfg, t.App, t.Env); err != nil {
+		if target, err = o.running(ctx, w.cfg, w.target.App, w.target.Env); err != nil {
 			if !errors.Is(err, kube.ErrNoKubeConfig) {
-				return fmt.Errorf("rollback %s/%s: %w; pass --tag or --commit", t.App, t.Env, err)
+				return fmt.Errorf("rollback %s: %w; pass --tag or --commit", name, err)
 			}
-			if hist.Previous == nil {
-				return fmt.Errorf("rollback %s/%s: no kube access and %w; pass --tag or --commit", t.App, t.Env, release.ErrHistoryEnds)
+			if eh.Previous == nil {
+				return fmt.Errorf("rollback %s: no kube access and %s %s is the file's first entry; pass --tag or --commit", name, image, eh.Current)
 			}
-			target = *hist.Previous
+			target = *eh.Previous
 			fmt.Fprintf(o.deps.Stderr, "gen: warning: no kube access: rolling back to the previous entry in Git history (%s), not to what runs\n", target)
 		}
 	}
-	if target == hist.Current {
-		return fmt.Errorf("rollback %s/%s: refused: the overlay already pins %s", t.App, t.Env, target)
+	if target == eh.Current {
+		return fmt.Errorf("rollback %s: refused: the overlay already pins %s", name, target)
 	}
 	if target.Tag == "" {
-		return fmt.Errorf("rollback %s/%s: the target %s has no tag; pass --tag", t.App, t.Env, target)
+		return fmt.Errorf("rollback %s: the target %s has no tag; pass --tag", name, target)
 	}
 	if err := kustomize.ValidateTag(target.Tag); err != nil {
 		return usagef("--tag: %w", err)
 	}
 	run := o.bumpOptions
-	run.app, run.tag, run.digest = t.App, target.Tag, target.Digest
-	run.kind, run.reverts = bump.KindRollback, hist.SetBy
-	run.trailers = []bump.Trailer{{Key: bump.TrailerReverts, Value: hist.SetBy}}
-	cur := kustomize.Version{Tag: hist.Current.Tag, Digest: hist.Current.Digest}
+	run.image, run.tag, run.digest = image, target.Tag, target.Digest
+	run.kind, run.reverts = bump.KindRollback, eh.SetBy
+	run.trailers = []bump.Trailer{{Key: bump.TrailerReverts, Value: eh.SetBy}}
+	cur := kustomize.Version{Tag: eh.Current.Tag, Digest: eh.Current.Digest}
 	run.expect = &cur
-	return runBump(ctx, &run)
+	w.target.Image = image
+	return run.commit(ctx, w)
 }
 
 // running is what the stable ReplicaSet of app's Rollout in env runs.

@@ -120,7 +120,7 @@ func TestStatusJSON(t *testing.T) {
 	if rep.SchemaVersion != 1 || len(rep.Rows) != 3 || rep.Rows[0].Verdict != "live v2" || rep.Rows[2].Verdict != "no Application argo/rollouts-demo-prod" {
 		t.Errorf("report %+v", rep)
 	}
-	if l := c.Count("list"); len(c.Actions()) != 4 || l["applications"] != 1 || l["rollouts"] != 1 || l["replicasets"] != 1 || l["events"] != 1 {
+	if l := c.Count("list"); len(c.Actions()) != 5 || l["applications"] != 1 || l["rollouts"] != 1 || l["replicasets"] != 1 || l["events"] != 1 || l["ingresses"] != 1 {
 		t.Errorf("requests %v: want one LIST per kind", c.Actions())
 	}
 }
@@ -152,7 +152,7 @@ func TestStatusWatch(t *testing.T) {
 				code, stderr := runKubeTo(context.Background(), &out, home, dir, c, "status", "--env", "dev", "--watch")
 				done <- result{code, out.String(), stderr}
 			}()
-			ws := c.WaitWatches(4)
+			ws := c.WaitWatches(5)
 			ws["rollouts"].Modify(kubetest.Rollout(tt.final))
 			pollUntil(t, "the second drawing", func() bool { return strings.Count(out.String(), "VERDICT") == 2 })
 			health := "Healthy"
@@ -171,8 +171,74 @@ func TestStatusWatch(t *testing.T) {
 			if !strings.Contains(tables[2], tt.last) {
 				t.Errorf("last drawing lacks %q:\n%s", tt.last, tables[2])
 			}
-			if l, w := c.Count("list"), c.Count("watch"); len(l) != 4 || len(w) != 4 || l["rollouts"] != 1 || w["rollouts"] != 1 {
+			if l, w := c.Count("list"), c.Count("watch"); len(l) != 5 || len(w) != 5 || l["rollouts"] != 1 || w["rollouts"] != 1 {
 				t.Errorf("lists %v, watches %v: want one of each per kind", l, w)
+			}
+		})
+	}
+}
+
+// TestStatusCanaryIngressWeight shows the weight the controller set and
+// the one on its canary Ingress, read from one LIST of Ingresses: equal,
+// one number; different, both, in every format.
+func TestStatusCanaryIngressWeight(t *testing.T) {
+	home, dir := renderedRepo(t)
+	canary := func(ingress int64) []*unstructured.Unstructured {
+		return []*unstructured.Unstructured{
+			kubetest.Application("dev", "Synced", "abc1234", "Suspended"),
+			kubetest.Rollout(kubetest.RolloutState{Env: "dev", Tag: "v3", StableRS: "a", Current: "b", Step: 3, Weight: 20, Paused: true, Phase: "Paused"}),
+			kubetest.ReplicaSet("dev", "a", "v2", kubetest.T0), kubetest.ReplicaSet("dev", "b", "v3", kubetest.T1),
+			kubetest.CanaryIngress("dev", ingress),
+		}
+	}
+	for _, tt := range []struct {
+		name         string
+		ingress      int64
+		weight, wide string
+		verdict      string
+		mismatch     bool
+	}{
+		{"in step", 20, "20%", "20%", "canary v3 20% paused", false},
+		{"ingress behind", 0, "20% ≠ ing 0%", "0%", "canary v3 20% paused (ingress 0%)", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := kubetest.NewCluster(canary(tt.ingress)...)
+			code, stdout, stderr := runKube(context.Background(), home, dir, c, "status", "--env", "dev")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			lines := strings.Split(stdout, "\n")
+			if !strings.Contains(lines[1], "  "+tt.weight+"  ") || !strings.HasSuffix(lines[1], tt.verdict) {
+				t.Errorf("text row %q; want WEIGHT %q and verdict %q", lines[1], tt.weight, tt.verdict)
+			}
+			if l := c.Count("list"); l["ingresses"] != 1 || len(c.Count("get")) != 0 {
+				t.Errorf("lists %v gets %v: want one LIST of Ingresses, no GET", l, c.Count("get"))
+			}
+
+			_, stdout, _ = runKube(context.Background(), home, dir, c, "status", "--env", "dev", "-o", "wide")
+			head, row := strings.Fields(strings.Split(stdout, "\n")[0]), strings.Split(stdout, "\n")[1]
+			if head[11] != "INGRESS" || !strings.Contains(row, " "+tt.wide+" ") {
+				t.Errorf("wide:\n%s", stdout)
+			}
+
+			_, stdout, _ = runKube(context.Background(), home, dir, c, "status", "--env", "dev", "-o", "json")
+			var rep struct {
+				SchemaVersion int
+				Rows          []struct {
+					Rollout struct {
+						Weight, IngressWeight *int64
+						CanaryIngress         string
+						WeightMismatch        bool
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatal(err)
+			}
+			ro := rep.Rows[0].Rollout
+			if rep.SchemaVersion != 1 || ro.Weight == nil || *ro.Weight != 20 || ro.IngressWeight == nil || *ro.IngressWeight != tt.ingress ||
+				ro.CanaryIngress != "rollouts-demo-rollouts-demo-stable-canary" || ro.WeightMismatch != tt.mismatch {
+				t.Errorf("json:\n%s", stdout)
 			}
 		})
 	}

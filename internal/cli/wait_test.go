@@ -34,13 +34,13 @@ func TestWaitReachesPausedOnAWatchEvent(t *testing.T) {
 		code, stdout, stderr := runKube(context.Background(), home, dir, c, "wait", "--env", "dev", "--for", "paused")
 		done <- result{code, stdout, stderr}
 	}()
-	ws := c.WaitWatches(4)
+	ws := c.WaitWatches(5)
 	ws["rollouts"].Modify(kubetest.Rollout(kubetest.RolloutState{Env: "dev", Tag: "v3", StableRS: "a", Current: "b", Step: 1, Paused: true, Phase: "Paused"}))
 	r := <-done
 	if r.code != 0 || r.stdout != "rollouts-demo/dev: paused\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if l, w := c.Count("list"), c.Count("watch"); len(l) != 4 || len(w) != 4 || l["rollouts"] != 1 || w["rollouts"] != 1 || len(c.Count("get")) != 0 {
+	if l, w := c.Count("list"), c.Count("watch"); len(l) != 5 || len(w) != 5 || l["rollouts"] != 1 || w["rollouts"] != 1 || len(c.Count("get")) != 0 {
 		t.Errorf("lists %v, watches %v, gets %v: want one LIST and one WATCH per kind, no GET", l, w, c.Count("get"))
 	}
 }
@@ -116,7 +116,7 @@ func TestWaitJSON(t *testing.T) {
 		code, stdout, stderr := runKube(context.Background(), home, dir, c, "wait", "--env", "dev", "--for", "paused", "-o", "json")
 		done <- result{code, stdout, stderr}
 	}()
-	ws := c.WaitWatches(4)
+	ws := c.WaitWatches(5)
 	ws["rollouts"].Modify(kubetest.Rollout(kubetest.RolloutState{Env: "dev", Tag: "v3", StableRS: "a", Current: "b", Step: 1, Paused: true, Phase: "Paused"}))
 	r := <-done
 	var rep waitReport

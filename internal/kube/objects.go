@@ -112,6 +112,31 @@ type Rollout struct {
 	Conditions                               []Condition
 	// StepAnalysisStatus is status.canary.currentStepAnalysisRunStatus.status.
 	StepAnalysisStatus string
+	// StableIngress is spec.strategy.canary.trafficRouting.nginx's
+	// stableIngress (or the first of stableIngresses); NginxAnnotationPrefix
+	// its annotationPrefix (default nginx.ingress.kubernetes.io).
+	StableIngress, NginxAnnotationPrefix string
+}
+
+// CanaryIngress is the name of the Ingress the controller creates next to
+// stable for the canary's traffic (Argo Rollouts'
+// ingressutil.GetCanaryIngressName: <rollout>-<stable>-canary, cut at
+// 253 characters).
+func CanaryIngress(rollout, stable string) string {
+	n := rollout + "-" + stable + "-canary"
+	if len(n) > 253 {
+		n = n[:253]
+	}
+	return n
+}
+
+// CanaryWeightAnnotation is the annotation of the canary Ingress that
+// carries its weight, under prefix ("" is the default prefix).
+func CanaryWeightAnnotation(prefix string) string {
+	if prefix == "" {
+		prefix = "nginx.ingress.kubernetes.io"
+	}
+	return prefix + "/canary-weight"
 }
 
 // PauseCondition is one entry of status.pauseConditions.
@@ -148,6 +173,14 @@ func NewRollout(u *unstructured.Unstructured) Rollout {
 	}
 	r.Image = firstImage(o, "spec", "template", "spec", "containers")
 	r.StepAnalysisStatus = str(o, "status", "canary", "currentStepAnalysisRunStatus", "status")
+	nginx := []string{"spec", "strategy", "canary", "trafficRouting", "nginx"}
+	r.StableIngress = str(o, append(nginx, "stableIngress")...)
+	if r.StableIngress == "" {
+		if ins, _, _ := unstructured.NestedStringSlice(o, append(nginx, "stableIngresses")...); len(ins) > 0 {
+			r.StableIngress = ins[0]
+		}
+	}
+	r.NginxAnnotationPrefix = str(o, append(nginx, "annotationPrefix")...)
 	if steps, ok, _ := unstructured.NestedSlice(o, "spec", "strategy", "canary", "steps"); ok {
 		r.Steps = len(steps)
 	}

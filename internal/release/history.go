@@ -6,15 +6,23 @@ import (
 	"fmt"
 )
 
-// History is the local Git history of one file (gitrepo.Repo provides it).
+// History is the Git history of one file (gitrepo.History provides it):
+// the commits that changed it, newest first, as far as the repository
+// holds them, and a way to fetch more.
 type History interface {
-	FileLog(ctx context.Context, path string) ([]string, error)
+	// FileLog lists the commits that changed path; complete=false when
+	// the history held ends (a shallow boundary, a missing object) before
+	// the file's first commit.
+	FileLog(ctx context.Context, path string) (commits []string, complete bool, err error)
 	ReadFile(rev, path string) ([]byte, error)
+	// Deepen fetches more history; false when it cannot (a checkout, or
+	// the --max-depth bound reached).
+	Deepen(ctx context.Context) (bool, error)
 }
 
-// ErrHistoryEnds: the history available locally ends (first commit, a
-// shallow boundary) before the answer; gen never guesses.
-var ErrHistoryEnds = errors.New("the local history ends before the answer")
+// ErrHistoryEnds: the history available ends (a shallow boundary, a
+// missing object, --max-depth) before the answer; gen never guesses.
+var ErrHistoryEnds = errors.New("the history available ends before the answer")
 
 // EntryHistory is what the history says of a file's images: entry.
 type EntryHistory struct {
@@ -22,14 +30,17 @@ type EntryHistory struct {
 	// oldest of the newest run of commits pinning it).
 	Current Version
 	SetBy   string
-	// Previous is the entry before Current, when the history reaches it.
+	// Previous is the entry before Current; nil when the file was created
+	// with Current.
 	Previous *Version
 }
 
 // ReadEntryHistory walks the commits that changed file, newest first,
 // reading image's entry in each, until the entry differs from HEAD's. A
 // commit that changed other lines (or only the digest of another entry)
-// does not count as setting the entry.
+// does not count as setting the entry. When the history held ends first,
+// it is deepened (bounded) and read again; when it cannot grow, the
+// answer is ErrHistoryEnds, never the oldest commit seen.
 func ReadEntryHistory(ctx context.Context, h History, file, image string) (EntryHistory, error) {
 	var eh EntryHistory
 	cur, err := entryAt(h, "HEAD", file, image)
@@ -37,24 +48,43 @@ func ReadEntryHistory(ctx context.Context, h History, file, image string) (Entry
 		return eh, err
 	}
 	eh.Current = cur
-	commits, err := h.FileLog(ctx, file)
-	if err != nil {
-		return eh, err
-	}
-	for _, c := range commits {
-		v, err := entryAt(h, c, file, image)
-		if err != nil || v != cur {
-			if err == nil {
-				eh.Previous = &v
-			}
-			break
+	for {
+		commits, complete, err := h.FileLog(ctx, file)
+		if err != nil {
+			return eh, err
 		}
-		eh.SetBy = c
+		eh.SetBy, eh.Previous = "", nil
+		for _, c := range commits {
+			v, err := entryAt(h, c, file, image)
+			if err != nil {
+				// A blob a partial clone left on its promisor, a file
+				// deleted and re-created: no entry gen could stand behind.
+				return eh, fmt.Errorf("%s at %s: %v: %w", file, c, err, ErrHistoryEnds)
+			}
+			if v != cur {
+				eh.Previous = &v
+				break
+			}
+			eh.SetBy = c
+		}
+		if eh.SetBy != "" && (eh.Previous != nil || complete) {
+			return eh, nil
+		}
+		if complete {
+			return eh, fmt.Errorf("%s: %s %s is not committed: %w", file, image, cur, ErrHistoryEnds)
+		}
+		more, err := h.Deepen(ctx)
+		if err != nil {
+			return eh, err
+		}
+		if !more {
+			what := "the commit that set it"
+			if eh.SetBy != "" {
+				what = "the entry before it"
+			}
+			return eh, fmt.Errorf("%s: %s %s: %w (%s is older than the history held, %d commits changing the file)", file, image, cur, ErrHistoryEnds, what, len(commits))
+		}
 	}
-	if eh.SetBy == "" {
-		return eh, fmt.Errorf("%s: %s %s is not committed: %w", file, image, cur, ErrHistoryEnds)
-	}
-	return eh, nil
 }
 
 // EntryAt reads image's entry in file at rev.

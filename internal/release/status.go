@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,18 +78,26 @@ type RolloutState struct {
 	// Step is status.currentStepIndex (the k of k/n); Steps is n.
 	Step  *int64 `json:"step,omitempty"`
 	Steps int    `json:"steps"`
-	// Weight is the canary weight the controller set.
-	Weight        *int64    `json:"weight,omitempty"`
-	StableImage   string    `json:"stableImage,omitempty"`
-	CanaryImage   string    `json:"canaryImage,omitempty"`
-	ReadyReplicas int64     `json:"readyReplicas"`
-	Replicas      int64     `json:"replicas"`
-	Paused        bool      `json:"paused"`
-	PauseReason   string    `json:"pauseReason,omitempty"`
-	PausedSince   time.Time `json:"pausedSince,omitzero"`
-	Aborted       bool      `json:"aborted"`
-	AbortedAt     time.Time `json:"abortedAt,omitzero"`
-	FullyPromoted bool      `json:"fullyPromoted"`
+	// Weight is the canary weight the controller set (Rollout status).
+	Weight *int64 `json:"weight,omitempty"`
+	// CanaryIngress is the canary Ingress the controller made
+	// (<rollout>-<stableIngress>-canary) and IngressWeight the weight its
+	// canary-weight annotation routes: what ingress-nginx applies. Nil
+	// when the Rollout routes no nginx traffic or the Ingress is absent.
+	CanaryIngress string `json:"canaryIngress,omitempty"`
+	IngressWeight *int64 `json:"ingressWeight,omitempty"`
+	// WeightMismatch: both weights are known and differ.
+	WeightMismatch bool      `json:"weightMismatch,omitempty"`
+	StableImage    string    `json:"stableImage,omitempty"`
+	CanaryImage    string    `json:"canaryImage,omitempty"`
+	ReadyReplicas  int64     `json:"readyReplicas"`
+	Replicas       int64     `json:"replicas"`
+	Paused         bool      `json:"paused"`
+	PauseReason    string    `json:"pauseReason,omitempty"`
+	PausedSince    time.Time `json:"pausedSince,omitzero"`
+	Aborted        bool      `json:"aborted"`
+	AbortedAt      time.Time `json:"abortedAt,omitzero"`
+	FullyPromoted  bool      `json:"fullyPromoted"`
 	// HealthySince is when the Rollout's Healthy condition last became True.
 	HealthySince time.Time `json:"healthySince,omitzero"`
 	// RollbackWindow says the controller last skipped the steps to go
@@ -141,12 +150,13 @@ func appState(a kube.Application) *AppState {
 
 // index groups the snapshot's ReplicaSets and SkipSteps Events by Rollout.
 type index struct {
+	snap   *kube.Snapshot
 	rs     map[string][]kube.ReplicaSet
 	events map[string][]kube.Event
 }
 
 func newIndex(snap *kube.Snapshot) *index {
-	x := &index{rs: map[string][]kube.ReplicaSet{}, events: map[string][]kube.Event{}}
+	x := &index{snap: snap, rs: map[string][]kube.ReplicaSet{}, events: map[string][]kube.Event{}}
 	for _, o := range snap.Objects(kube.ReplicaSets) {
 		rs := kube.NewReplicaSet(o)
 		if rs.Owner != "" {
@@ -219,7 +229,33 @@ func (x *index) rolloutState(r kube.Rollout) *RolloutState {
 	if s.FullyPromoted {
 		s.RollbackWindow = x.rollbackWindow(r)
 	}
+	s.CanaryIngress, s.IngressWeight = x.ingressWeight(r)
+	s.WeightMismatch = s.IngressWeight != nil && s.Weight != nil && *s.IngressWeight != *s.Weight
 	return s
+}
+
+// ingressWeight is the canary Ingress of r and the weight its annotation
+// sets, read from the snapshot's one LIST of Ingresses. An Ingress
+// without the annotation routes no canary traffic: weight 0, as
+// ingress-nginx reads it.
+func (x *index) ingressWeight(r kube.Rollout) (string, *int64) {
+	if r.StableIngress == "" {
+		return "", nil
+	}
+	name := kube.CanaryIngress(r.Name, r.StableIngress)
+	in := x.snap.Get(kube.Ingresses, r.Namespace, name)
+	if in == nil {
+		return "", nil
+	}
+	w := int64(0)
+	if v, ok := in.GetAnnotations()[kube.CanaryWeightAnnotation(r.NginxAnnotationPrefix)]; ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return name, nil
+		}
+		w = n
+	}
+	return name, &w
 }
 
 // Degraded reports a row Argo CD or Argo Rollouts calls Degraded.
@@ -279,6 +315,9 @@ func verdict(t Target, r Row) string {
 		if ro.Paused {
 			v += " paused"
 		}
+		if ro.WeightMismatch {
+			v += fmt.Sprintf(" (ingress %d%%)", *ro.IngressWeight)
+		}
 		return v
 	}
 	if r.Application.Sync == "OutOfSync" {
@@ -286,6 +325,9 @@ func verdict(t Target, r Row) string {
 	}
 	if r.Git.Error == "" && live != r.Git.Version {
 		return fmt.Sprintf("git %s ≠ live %s", git, live)
+	}
+	if ro.WeightMismatch {
+		return fmt.Sprintf("live %s, ingress still %d%% canary", live, *ro.IngressWeight)
 	}
 	if ro.RollbackWindow {
 		return fmt.Sprintf("live %s, rollback (window)", live)

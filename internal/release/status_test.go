@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/rolloutgen/rolloutgen/internal/kube/kubetest"
 )
 
 func TestVerdict(t *testing.T) {
@@ -90,3 +92,36 @@ func TestParseImage(t *testing.T) {
 		}
 	}
 }
+
+// TestCanaryIngressWeight reads the canary Ingress the controller makes
+// (<rollout>-<stableIngress>-canary) next to the Rollout's own weight.
+func TestCanaryIngressWeight(t *testing.T) {
+	paused := rollout(rolloutState{Tag: "v3", StableRS: "a", Current: "b", Step: 3, Weight: 20, Paused: true, Phase: "Paused"})
+	promoted := rollout(rolloutState{Tag: "v3", StableRS: "b", Current: "b", Step: 8, Phase: "Healthy", HealthySince: t1})
+	for _, tt := range []struct {
+		name     string
+		objs     []*unstructured.Unstructured
+		ingress  *int64
+		mismatch bool
+		verdict  string
+	}{
+		{"in step", []*unstructured.Unstructured{paused, kubetest.CanaryIngress("dev", 20)}, ptr(20), false, "canary v3 20% paused"},
+		{"ingress lags", []*unstructured.Unstructured{paused, kubetest.CanaryIngress("dev", 40)}, ptr(40), true, "canary v3 20% paused (ingress 40%)"},
+		{"promoted but traffic still split", []*unstructured.Unstructured{promoted, kubetest.CanaryIngress("dev", 60)}, ptr(60), true, "live v3, ingress still 60% canary"},
+		{"no canary Ingress yet", []*unstructured.Unstructured{paused}, nil, false, "canary v3 20% paused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			objs := append([]*unstructured.Unstructured{application("Synced", "abc", "Suspended"), replicaSet("a", "v2", t0), replicaSet("b", "v3", t1)}, tt.objs...)
+			ro := Observe([]Target{devTarget}, map[string]GitState{devTarget.Dir: {Version: Version{Tag: "v3"}}}, snapshot(objs...))[0]
+			if ro.Verdict != tt.verdict {
+				t.Errorf("verdict %q, want %q", ro.Verdict, tt.verdict)
+			}
+			got := ro.Rollout.IngressWeight
+			if (got == nil) != (tt.ingress == nil) || got != nil && *got != *tt.ingress || ro.Rollout.WeightMismatch != tt.mismatch {
+				t.Errorf("ingress weight %v mismatch %v, want %v %v", got, ro.Rollout.WeightMismatch, tt.ingress, tt.mismatch)
+			}
+		})
+	}
+}
+
+func ptr(n int64) *int64 { return &n }

@@ -42,9 +42,10 @@ func Targets(cfg *config.Config, argoNamespace, app, env string) []Target {
 }
 
 // Kinds are the LISTs (and WATCHes) that cover targets: the Applications
-// in Argo CD's namespace, and the Rollouts, their ReplicaSets and their
-// SkipSteps Events in the targets' namespace, or cluster-wide when they
-// span several (one request per kind either way).
+// in Argo CD's namespace, and the Rollouts, their ReplicaSets, their
+// SkipSteps Events and the Ingresses (for the canary Ingress's weight) in
+// the targets' namespace, or cluster-wide when they span several (one
+// request per kind either way).
 func Kinds(targets []Target) []kube.Kind {
 	if len(targets) == 0 {
 		return nil
@@ -61,6 +62,7 @@ func Kinds(targets []Target) []kube.Kind {
 		{GVR: kube.Rollouts, Namespace: ns},
 		{GVR: kube.ReplicaSets, Namespace: ns, LabelSelector: kube.PodTemplateHashLabel},
 		{GVR: kube.Events, Namespace: ns, FieldSelector: "involvedObject.kind=Rollout,reason=" + SkipStepsReason},
+		{GVR: kube.Ingresses, Namespace: ns},
 	}
 }
 

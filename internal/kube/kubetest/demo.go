@@ -1,6 +1,7 @@
 package kubetest
 
 import (
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,7 +94,7 @@ func Rollout(s RolloutState) *unstructured.Unstructured {
 		"spec": map[string]any{
 			"replicas": int64(5),
 			"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "rollouts-demo", "image": Image + ":" + s.Tag}}}},
-			"strategy": map[string]any{"canary": map[string]any{"steps": steps}},
+			"strategy": map[string]any{"canary": map[string]any{"steps": steps, "trafficRouting": map[string]any{"nginx": map[string]any{"stableIngress": "rollouts-demo-stable"}}}},
 		},
 		"status": status,
 	})
@@ -114,6 +115,19 @@ func ReplicaSet(env, hash, tag, created string) *unstructured.Unstructured {
 	x.SetLabels(map[string]string{kube.PodTemplateHashLabel: hash})
 	x.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Name: "rollouts-demo", UID: "1"}})
 	setCreated(x, created)
+	return x
+}
+
+// CanaryIngress is the canary Ingress the controller made for the demo's
+// Rollout in env, at weight (an annotation, as the controller writes it).
+func CanaryIngress(env string, weight int64) *unstructured.Unstructured {
+	x := u(kube.Ingresses, "Ingress", "rollouts-demo-"+env, kube.CanaryIngress("rollouts-demo", "rollouts-demo-stable"), map[string]any{
+		"spec": map[string]any{"ingressClassName": "ack-nginx"},
+	})
+	x.SetAnnotations(map[string]string{
+		"nginx.ingress.kubernetes.io/canary": "true",
+		kube.CanaryWeightAnnotation(""):      strconv.FormatInt(weight, 10),
+	})
 	return x
 }
 

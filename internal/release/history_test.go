@@ -1,0 +1,92 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// fakeHistory is a linear history of one file, newest first, of which
+// the first held commits are visible; Deepen shows more, up to max.
+type fakeHistory struct {
+	files   []string // content at commit i (0 = HEAD)
+	held    int
+	max     int
+	deepens int
+}
+
+func (f *fakeHistory) FileLog(_ context.Context, _ string) ([]string, bool, error) {
+	var out []string
+	n := min(f.held, len(f.files))
+	for i := 0; i < n; i++ {
+		if i+1 == n && n < len(f.files) {
+			break // the boundary commit: its parent is not held
+		}
+		if i+1 == len(f.files) || f.files[i] != f.files[i+1] {
+			out = append(out, fmt.Sprint(i))
+		}
+	}
+	return out, n == len(f.files), nil
+}
+
+func (f *fakeHistory) ReadFile(rev, _ string) ([]byte, error) {
+	i := 0
+	if rev != "HEAD" {
+		fmt.Sscan(rev, &i)
+	}
+	return []byte(f.files[i]), nil
+}
+
+func (f *fakeHistory) Deepen(context.Context) (bool, error) {
+	if f.held >= f.max {
+		return false, nil
+	}
+	f.held, f.deepens = min(2*f.held, f.max), f.deepens+1
+	return true, nil
+}
+
+func overlay(entry string) string {
+	return "resources:\n- ../../base\nimages:\n- name: example.com/app\n" + entry
+}
+
+func TestReadEntryHistory(t *testing.T) {
+	v2 := overlay("  newTag: v2\n")
+	v3 := overlay("  newTag: v3\n")
+	v3d := overlay("  newTag: v3\n  digest: sha256:" + fmt.Sprintf("%064d", 1) + "\n")
+	v3other := "# a comment\n" + v3
+	for _, tt := range []struct {
+		name     string
+		files    []string // newest first
+		held     int
+		max      int
+		setBy    string
+		previous string
+		deepens  int
+		err      error
+	}{
+		{name: "set several commits back, other lines changed since", files: []string{v3other, v3other, v3, v3, v2}, held: 8, max: 8, setBy: "3", previous: "v2"},
+		{name: "previous across a digest-only change", files: []string{v3, v3d, v2}, held: 8, max: 8, setBy: "0", previous: "v3@sha256:000000000000"},
+		{name: "deepened until the previous entry shows", files: []string{v3other, v3, v3, v3, v3, v3, v2, v2}, held: 2, max: 16, setBy: "5", previous: "v2", deepens: 2},
+		{name: "created with the entry", files: []string{v3, v3}, held: 8, max: 8, setBy: "1"},
+		{name: "history ends before the answer", files: []string{v3other, v3, v3, v3, v3, v3, v2}, held: 2, max: 4, deepens: 1, err: ErrHistoryEnds},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &fakeHistory{files: tt.files, held: tt.held, max: tt.max}
+			eh, err := ReadEntryHistory(context.Background(), h, "k.yaml", "example.com/app")
+			if !errors.Is(err, tt.err) || h.deepens != tt.deepens {
+				t.Fatalf("err %v after %d deepens, want %v after %d", err, h.deepens, tt.err, tt.deepens)
+			}
+			if err != nil {
+				return
+			}
+			prev := ""
+			if eh.Previous != nil {
+				prev = eh.Previous.String()
+			}
+			if eh.SetBy != tt.setBy || prev != tt.previous {
+				t.Errorf("set by %q, previous %q; want %q, %q", eh.SetBy, prev, tt.setBy, tt.previous)
+			}
+		})
+	}
+}
