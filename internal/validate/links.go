@@ -255,6 +255,9 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 	if routed && tr.Nginx != nil {
 		out = append(out, v.checkNginx(u, g, r, c)...)
 	}
+	if routed && tr.ALB != nil {
+		out = append(out, checkALB(u, g, r, c)...)
+	}
 	out = append(out, checkSteps(u, r, c, routed)...)
 	return out
 }
@@ -371,6 +374,57 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 	case hasHeader && !hasValue && !hasPattern:
 		add(Warning, r.object, ap+".canary-by-header", "is set without canary-by-header-value, so nginx sends a request to the canary only when the header's value is \"always\"",
 			"add canary-by-header-value with the value that selects the canary")
+	}
+	return out
+}
+
+// checkALB checks the Ingresses of ALB traffic routing as argo-rollouts
+// v1.10.1 validation_references.go ValidateIngress → validateAlbIngress →
+// reportErrors does: each Ingress named by alb.ingress or alb.ingresses
+// needs a rule whose backend is alb.rootService when that is set, else the
+// stable Service (utils/ingress HasRuleWithService: rules only, by Service
+// name). Nothing else of the Ingress is validated upstream: not its
+// annotations (the controller writes the alb.ingress.kubernetes.io/actions
+// annotation itself) and not the backend port, which for ALB is
+// "use-annotation" by design. An Ingress named in an nginx stable ingress
+// field is validated as nginx's instead (ValidateIngress checks nginx
+// first).
+func checkALB(u *unit, g *graph, r rolloutRef, c *canaryView) []Finding {
+	var out []Finding
+	const ap = "spec.strategy.canary.trafficRouting.alb."
+	alb := c.TrafficRouting.ALB
+	if c.PingPong != nil && alb.RootService == "" {
+		// argo-rollouts v1.10.1 validation.go ValidateRolloutStrategyCanary
+		// (MissedAlbRootServiceMessage).
+		out = append(out, u.finding(Error, r.object, ap+"rootService", "is required with ALB and pingPong", "name the Service the Ingress rules point at; the controller routes it to ping or pong"))
+	}
+	backend, role := c.StableService, "stable Service"
+	if alb.RootService != "" {
+		backend, role = alb.RootService, "root Service (alb.rootService)"
+	}
+	var nginx []string
+	if n := c.TrafficRouting.Nginx; n != nil {
+		nginx = append([]string{n.StableIngress}, n.StableIngresses...)
+	}
+	type ref struct{ field, name string }
+	var refs []ref
+	for i, name := range alb.Ingresses {
+		refs = append(refs, ref{fmt.Sprintf("%singresses[%d]", ap, i), name})
+	}
+	if alb.Ingress != "" && !contains(alb.Ingresses, alb.Ingress) {
+		refs = append([]ref{{ap + "ingress", alb.Ingress}}, refs...)
+	}
+	for _, ing := range refs {
+		in := g.ingresses[ing.name]
+		switch {
+		case contains(nginx, ing.name):
+		case in == nil:
+			out = append(out, u.finding(u.missingSeverity(), r.object, ing.field, fmt.Sprintf("Ingress %q is not %s", ing.name, u.scope()), "add the Ingress to "+u.scopeFix()+" or fix the name"))
+		case in.broken || backend == "":
+		case ingressReaches(in, nil, backend) == reachNone:
+			out = append(out, u.finding(Error, r.object, ing.field, fmt.Sprintf("Ingress %q has no rule whose backend is the %s %q", ing.name, role, backend),
+				"point an Ingress rule's backend at service "+backend+" (port name use-annotation)"))
+		}
 	}
 	return out
 }
