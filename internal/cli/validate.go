@@ -103,11 +103,12 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 	}
 	findings := report.Findings
 	out := opts.g.deps.Stdout
+	sum := validate.Summarize(len(req.Overlays), len(req.Files), report)
 	if opts.output == "json" {
-		err = validate.WriteJSON(out, findings)
+		err = validate.WriteJSON(out, sum, findings)
 	} else {
 		err = validate.WriteText(out, findings)
-		summarize(opts, req, report)
+		summarize(opts, sum, report)
 	}
 	if err != nil {
 		return err
@@ -412,19 +413,11 @@ func narrowToChanged(ctx context.Context, req *validate.Request, rev, cfgFile st
 
 // summarize tells on stderr what was checked, so an empty stdout is
 // visibly a pass and not a run that checked nothing.
-func summarize(opts *validateOptions, req validate.Request, report validate.Report) {
-	var errs, warns int
-	for _, f := range report.Findings {
-		if f.Severity == validate.Error {
-			errs++
-		} else {
-			warns++
-		}
-	}
+func summarize(opts *validateOptions, sum validate.Summary, report validate.Report) {
 	skipped := ""
 	if s := validate.SkipSummary(report.Skipped); s != "" {
 		skipped = "; " + s
 	}
 	fmt.Fprintf(opts.g.deps.Stderr, "gen validate: %d overlays, %d files: %d errors, %d warnings%s\n",
-		len(req.Overlays), len(req.Files), errs, warns, skipped)
+		sum.Overlays, sum.Files, sum.Errors, sum.Warnings, skipped)
 }

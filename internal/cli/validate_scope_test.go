@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
+	"github.com/rolloutgen/rolloutgen/internal/validate"
 )
 
 func writeTree(t *testing.T, dir string, files map[string]string) {
@@ -83,6 +86,28 @@ func TestValidateDirectoryScope(t *testing.T) {
 	want := "gen validate: 1 overlays, 2 files: 0 errors, 0 warnings; 11 files skipped (3 Helm chart, 2 dotfile, 2 kind/kuttl/k3d config, 2 kustomize Component (built by the kustomizations that use it), 1 KRM function config, 1 not a Kubernetes manifest (no apiVersion and kind))\n"
 	if code != 0 || out != "" || stderr != want {
 		t.Fatalf("exit %d\n%s%s\nwant summary %q", code, out, stderr, want)
+	}
+	// -o json carries the same counts (issue 12.3), and the files skipped.
+	code, out, _ = run(t, dir, "validate", ".", "-o", "json")
+	var got struct {
+		SchemaVersion int              `json:"schemaVersion"`
+		Summary       validate.Summary `json:"summary"`
+		Findings      []validate.Finding
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("-o json: exit %d, %v\n%s", code, err, out)
+	}
+	wantSum := validate.Summary{Overlays: 1, Files: 2, Skipped: validate.Skipped{Total: 11,
+		ByReason: map[string]int{"Helm chart": 3, "dotfile": 2, "kind/kuttl/k3d config": 2, "kustomize Component (built by the kustomizations that use it)": 2, "KRM function config": 1, "not a Kubernetes manifest (no apiVersion and kind)": 1},
+		Files: []validate.Skip{
+			{File: ".github/workflows/ci.yaml", Reason: "dotfile"}, {File: ".golangci.yml", Reason: "dotfile"},
+			{File: "chart/Chart.yaml", Reason: "Helm chart"}, {File: "chart/templates/deployment.yaml", Reason: "Helm chart"}, {File: "chart/values.yaml", Reason: "Helm chart"},
+			{File: "components/tls/kustomization.yaml", Reason: "kustomize Component (built by the kustomizations that use it)"}, {File: "components/tls/tls.yaml", Reason: "kustomize Component (built by the kustomizations that use it)"},
+			{File: "fn.yaml", Reason: "KRM function config"}, {File: "kind.yaml", Reason: "kind/kuttl/k3d config"}, {File: "kuttl-test.yaml", Reason: "kind/kuttl/k3d config"},
+			{File: "mkdocs.yml", Reason: "not a Kubernetes manifest (no apiVersion and kind)"},
+		}}}
+	if got.SchemaVersion != 1 || !reflect.DeepEqual(got.Summary, wantSum) || len(got.Findings) != 0 {
+		t.Errorf("-o json: schemaVersion %d, findings %v, summary\n%#v\nwant\n%#v", got.SchemaVersion, got.Findings, got.Summary, wantSum)
 	}
 	// The app directory alone: its two files are one set, so the Rollout
 	// finds its Services and Ingress.

@@ -89,8 +89,8 @@ func TestValidateNamesFileObjectAndField(t *testing.T) {
 			true, inDev + rollout + "): Rollout/rollouts-demo: spec.strategy.canary.steps[0].setCanaryScale.replicas: warning: 9 exceeds spec.replicas 5"},
 		{"targetPort off by one", stable, "targetPort: 8080", "targetPort: 8081",
 			true, inDev + stable + "): Service/rollouts-demo-stable: spec.ports[0].targetPort: warning: 8081 reaches no containerPort"},
-		{"canary Service selects nothing", canary, "  selector:\n    app: \"argocd-demo\"", "  selector:\n    app: \"argocd-demo-canary\"",
-			false, inDev + canary + `): Service/rollouts-demo-canary: spec.selector: label app=argocd-demo-canary is not a label of the pods of Rollout "rollouts-demo"`},
+		{"canary Service selects other pods", canary, "  selector:\n    app: \"argocd-demo\"", "  selector:\n    app: \"argocd-demo-canary\"",
+			false, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.canaryService: Service "rollouts-demo-canary" selects label app=argocd-demo-canary, which is not a label of this Rollout's pods`},
 		{"Ingress backend on the wrong port", ingress, "number: 9999", "number: 80",
 			true, inDev + rollout + `): Rollout/rollouts-demo: spec.strategy.canary.trafficRouting.nginx.stableIngress: warning: Ingress "rollouts-demo-stable" routes to the stable Service "rollouts-demo-stable" on none of its ports`},
 		{"Ingress backend another Service", ingress, "                name: rollouts-demo-stable\n", "                name: rollouts-demo-canary\n",
@@ -160,9 +160,17 @@ func TestValidateJSON(t *testing.T) {
 	dir := renderedDemo(t)
 	editFile(t, dir, "base/rollouts-demo/rollout.yaml", "setWeight: 20", "setWeight: 120")
 	code, out, _ := run(t, dir, "validate", "-o", "json", "--env", "prod")
-	var got []map[string]string
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	var rep struct {
+		SchemaVersion int                 `json:"schemaVersion"`
+		Summary       map[string]any      `json:"summary"`
+		Findings      []map[string]string `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	got := rep.Findings
+	if rep.SchemaVersion != 1 || rep.Summary["errors"] != 1.0 || rep.Summary["warnings"] != 0.0 {
+		t.Errorf("schemaVersion %d, summary %v; want 1, one error and no warning", rep.SchemaVersion, rep.Summary)
 	}
 	want := map[string]string{
 		"severity": "error", "location": "overlays/prod/rollouts-demo", "file": "base/rollouts-demo/rollout.yaml",
@@ -173,7 +181,23 @@ func TestValidateJSON(t *testing.T) {
 		t.Fatalf("exit %d, findings %v; want one: %v", code, got, want)
 	}
 	dir = renderedDemo(t)
-	if code, out, _ := run(t, dir, "validate", "-o", "json"); code != 0 || out != "[]\n" {
+	clean := `{
+  "schemaVersion": 1,
+  "summary": {
+    "overlays": 3,
+    "files": 5,
+    "errors": 0,
+    "warnings": 0,
+    "skipped": {
+      "total": 0,
+      "byReason": {},
+      "files": []
+    }
+  },
+  "findings": []
+}
+`
+	if code, out, _ := run(t, dir, "validate", "-o", "json"); code != 0 || out != clean {
 		t.Errorf("clean demo as JSON: %d %q", code, out)
 	}
 }

@@ -217,8 +217,8 @@ func TestChecks(t *testing.T) {
 		{name: "selector does not match pod labels", app: []string{"    matchLabels:\n      app: argocd-demo", "    matchLabels:\n      app: other"}, want: []string{
 			"app.yaml: Rollout/demo: spec.selector: selector app=other does not match the pod template labels app=argocd-demo — make spec.selector.matchLabels equal spec.template.metadata.labels (the controller rejects the Rollout)",
 		}},
-		{name: "Service selects no pod", app: []string{"name: demo-canary\nspec:\n  selector:\n    app: argocd-demo", "name: demo-canary\nspec:\n  selector:\n    app: argo-demo"}, want: []string{
-			"app.yaml: Service/demo-canary: spec.selector: label app=argo-demo is not a label of the pods of Rollout \"demo\", whose canaryService this is (pod labels: app=argocd-demo) — make the selector a subset of the Rollout's pod template labels (the controller rejects the Rollout)",
+		{name: "routed Service selects other pods: reported on the Rollout", app: []string{"name: demo-canary\nspec:\n  selector:\n    app: argocd-demo", "name: demo-canary\nspec:\n  selector:\n    app: argo-demo"}, want: []string{
+			"app.yaml: Rollout/demo: spec.strategy.canary.canaryService: Service \"demo-canary\" selects label app=argo-demo, which is not a label of this Rollout's pods (pod labels: app=argocd-demo) — make Service \"demo-canary\"'s spec.selector a subset of spec.template.metadata.labels (the controller rejects the Rollout)",
 		}},
 		{name: "targetPort number reaches no containerPort", app: []string{"targetPort: 8080", "targetPort: 8081"}, want: []string{
 			"app.yaml: Service/demo-stable: spec.ports[0].targetPort: warning: 8081 reaches no containerPort of the selected pods (8080 http) — set targetPort to a containerPort number or name of the pod template",

@@ -171,7 +171,7 @@ spec:
       trafficRouting:
         alb: {ingress: app, rootService: root, servicePort: 80}
       steps: [{setWeight: 20}]
-`}, warnings: 2}, // ping and pong are not among the files checked
+`}, warnings: 3}, // ping, pong and the Ingress are not among the files checked
 		{name: "setCanaryScale beside setHeaderRoute in one step", files: map[string]string{"rollout.yaml": rollout + `      trafficRouting:
         managedRoutes: [{name: header}]
         istio:

@@ -101,13 +101,55 @@ func WriteText(w io.Writer, fs []Finding) error {
 	return nil
 }
 
-// WriteJSON writes the findings as a JSON list (an empty list, not null,
-// when there are none).
-func WriteJSON(w io.Writer, fs []Finding) error {
+// JSONSchemaVersion versions gen validate -o json.
+const JSONSchemaVersion = 1
+
+// Summary is a run's totals: what the text output's summary line says.
+type Summary struct {
+	Overlays int     `json:"overlays"`
+	Files    int     `json:"files"`
+	Errors   int     `json:"errors"`
+	Warnings int     `json:"warnings"`
+	Skipped  Skipped `json:"skipped"`
+}
+
+// Skipped counts the files left out as not manifests, by reason, and
+// lists them.
+type Skipped struct {
+	Total    int            `json:"total"`
+	ByReason map[string]int `json:"byReason"`
+	Files    []Skip         `json:"files"`
+}
+
+// Summarize totals a report of overlays overlays and files plain files.
+func Summarize(overlays, files int, r Report) Summary {
+	s := Summary{Overlays: overlays, Files: files,
+		Skipped: Skipped{Total: len(r.Skipped), ByReason: skipCounts(r.Skipped), Files: r.Skipped}}
+	if s.Skipped.Files == nil {
+		s.Skipped.Files = []Skip{}
+	}
+	for _, f := range r.Findings {
+		if f.Severity == Error {
+			s.Errors++
+		} else {
+			s.Warnings++
+		}
+	}
+	return s
+}
+
+// WriteJSON writes the summary and the findings as one JSON object:
+// {"schemaVersion", "summary", "findings"}; findings is an empty list,
+// not null, when there are none.
+func WriteJSON(w io.Writer, s Summary, fs []Finding) error {
 	if fs == nil {
 		fs = []Finding{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(fs)
+	return enc.Encode(struct {
+		SchemaVersion int       `json:"schemaVersion"`
+		Summary       Summary   `json:"summary"`
+		Findings      []Finding `json:"findings"`
+	}{JSONSchemaVersion, s, fs})
 }

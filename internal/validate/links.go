@@ -217,6 +217,7 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 		add(Error, "spec.selector", fmt.Sprintf("selector %s does not match the pod template labels %s", sel.String(), labelString(podLabels)),
 			"make spec.selector.matchLabels equal spec.template.metadata.labels (the controller rejects the Rollout)")
 	}
+	out = append(out, checkRolloutServices(u, g, r)...)
 	// argo-rollouts v1.10.1 validation.go ValidateRolloutStrategy and
 	// ValidateRolloutStrategyBlueGreen.
 	switch bg := spec.Strategy.BlueGreen; {
@@ -253,6 +254,9 @@ func (v *Validator) checkRollout(u *unit, g *graph, r rolloutRef) []Finding {
 	}
 	if routed && tr.Nginx != nil {
 		out = append(out, v.checkNginx(u, g, r, c)...)
+	}
+	if routed && tr.ALB != nil {
+		out = append(out, checkALB(u, g, r, c)...)
 	}
 	out = append(out, checkSteps(u, r, c, routed)...)
 	return out
@@ -374,6 +378,57 @@ func (v *Validator) checkNginx(u *unit, g *graph, r rolloutRef, c *canaryView) [
 	return out
 }
 
+// checkALB checks the Ingresses of ALB traffic routing as argo-rollouts
+// v1.10.1 validation_references.go ValidateIngress → validateAlbIngress →
+// reportErrors does: each Ingress named by alb.ingress or alb.ingresses
+// needs a rule whose backend is alb.rootService when that is set, else the
+// stable Service (utils/ingress HasRuleWithService: rules only, by Service
+// name). Nothing else of the Ingress is validated upstream: not its
+// annotations (the controller writes the alb.ingress.kubernetes.io/actions
+// annotation itself) and not the backend port, which for ALB is
+// "use-annotation" by design. An Ingress named in an nginx stable ingress
+// field is validated as nginx's instead (ValidateIngress checks nginx
+// first).
+func checkALB(u *unit, g *graph, r rolloutRef, c *canaryView) []Finding {
+	var out []Finding
+	const ap = "spec.strategy.canary.trafficRouting.alb."
+	alb := c.TrafficRouting.ALB
+	if c.PingPong != nil && alb.RootService == "" {
+		// argo-rollouts v1.10.1 validation.go ValidateRolloutStrategyCanary
+		// (MissedAlbRootServiceMessage).
+		out = append(out, u.finding(Error, r.object, ap+"rootService", "is required with ALB and pingPong", "name the Service the Ingress rules point at; the controller routes it to ping or pong"))
+	}
+	backend, role := c.StableService, "stable Service"
+	if alb.RootService != "" {
+		backend, role = alb.RootService, "root Service (alb.rootService)"
+	}
+	var nginx []string
+	if n := c.TrafficRouting.Nginx; n != nil {
+		nginx = append([]string{n.StableIngress}, n.StableIngresses...)
+	}
+	type ref struct{ field, name string }
+	var refs []ref
+	for i, name := range alb.Ingresses {
+		refs = append(refs, ref{fmt.Sprintf("%singresses[%d]", ap, i), name})
+	}
+	if alb.Ingress != "" && !contains(alb.Ingresses, alb.Ingress) {
+		refs = append([]ref{{ap + "ingress", alb.Ingress}}, refs...)
+	}
+	for _, ing := range refs {
+		in := g.ingresses[ing.name]
+		switch {
+		case contains(nginx, ing.name):
+		case in == nil:
+			out = append(out, u.finding(u.missingSeverity(), r.object, ing.field, fmt.Sprintf("Ingress %q is not %s", ing.name, u.scope()), "add the Ingress to "+u.scopeFix()+" or fix the name"))
+		case in.broken || backend == "":
+		case ingressReaches(in, nil, backend) == reachNone:
+			out = append(out, u.finding(Error, r.object, ing.field, fmt.Sprintf("Ingress %q has no rule whose backend is the %s %q", ing.name, role, backend),
+				"point an Ingress rule's backend at service "+backend+" (port name use-annotation)"))
+		}
+	}
+	return out
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -438,37 +493,28 @@ func contains(list []string, s string) bool {
 // checkService checks that a Service selects pods and that its target
 // ports reach a container port of those pods.
 //
-// Only a Service a Rollout routes through must select that Rollout's pods:
-// argo-rollouts v1.10.1 validation_references.go ValidateService requires
-// each selector label but rollouts-pod-template-hash to equal the pod
-// template's. Any other Service may select pods gen does not see (another
-// app's, an operator's), and the API server accepts it: a warning. Target
-// ports are resolved by the endpoints controller (k8s.io/kubernetes
-// pkg/api/v1/pod/util.go FindPort): a number is used as it is, declared or
-// not; a name must be a port name of the pod, or the Service gets no
-// endpoints. Neither is rejected upstream, so both are warnings.
+// A Service a Rollout routes through must select that Rollout's pods; the
+// controller reports a mismatch on the Rollout, and so does gen
+// (checkRolloutServices). Any other Service may select pods gen does not
+// see (another app's, an operator's), and the API server accepts it: a
+// warning. Target ports are resolved by the endpoints controller
+// (k8s.io/kubernetes pkg/api/v1/pod/util.go FindPort): a number is used as
+// it is, declared or not; a name must be a port name of the pod, or the
+// Service gets no endpoints. Neither is rejected upstream, so both are
+// warnings.
 func checkService(u *unit, g *graph, s *serviceView) []Finding {
 	if s.broken || len(s.spec.Selector) == 0 {
 		return nil // headless, external
 	}
 	var out []Finding
 	for _, r := range g.rollouts {
-		field, ok := r.routesThrough(s.name)
-		if !ok || r.view.Spec.WorkloadRef != nil {
-			continue
-		}
-		for _, k := range slices.Sorted(maps.Keys(s.spec.Selector)) {
-			if k == "rollouts-pod-template-hash" {
-				continue
-			}
-			if v, ok := r.view.Spec.Template.Labels[k]; !ok || v != s.spec.Selector[k] {
-				out = append(out, u.finding(Error, s.object, "spec.selector",
-					fmt.Sprintf("label %s=%s is not a label of the pods of Rollout %q, whose %s this is (pod labels: %s)", k, shortValue(s.spec.Selector[k]), r.name, field, labelString(r.view.Spec.Template.Labels)),
-					"make the selector a subset of the Rollout's pod template labels (the controller rejects the Rollout)"))
+		for _, ref := range r.routedServices() {
+			if ref.name == s.name && len(unmatchedSelectorLabels(r, s)) > 0 {
+				return nil // reported on the Rollout; the pods it sees are not the ones meant
 			}
 		}
 	}
-	if len(out) > 0 || len(g.pods) == 0 {
+	if len(g.pods) == 0 {
 		return out
 	}
 	var selected []podSource
@@ -509,26 +555,66 @@ func checkService(u *unit, g *graph, s *serviceView) []Finding {
 	return out
 }
 
-// routesThrough tells whether the Rollout sends traffic through the
-// Service named svc, and as which field.
-func (r rolloutRef) routesThrough(svc string) (string, bool) {
+// serviceRef is a Service a Rollout names, with the field naming it.
+type serviceRef struct{ field, name string }
+
+// routedServices are the Services the Rollout sends traffic through, with
+// the field paths of argo-rollouts v1.10.1 validation_references.go
+// GetServiceWithTypeFieldPath.
+func (r rolloutRef) routedServices() []serviceRef {
 	st := r.view.Spec.Strategy
-	var fields []struct{ f, name string }
+	var refs []serviceRef
 	if c := st.Canary; c != nil {
-		fields = append(fields, struct{ f, name string }{"canaryService", c.CanaryService}, struct{ f, name string }{"stableService", c.StableService})
+		refs = append(refs, serviceRef{"spec.strategy.canary.canaryService", c.CanaryService}, serviceRef{"spec.strategy.canary.stableService", c.StableService})
 		if c.PingPong != nil {
-			fields = append(fields, struct{ f, name string }{"pingService", c.PingPong.PingService}, struct{ f, name string }{"pongService", c.PingPong.PongService})
+			refs = append(refs, serviceRef{"spec.strategy.canary.pingPong.pingService", c.PingPong.PingService}, serviceRef{"spec.strategy.canary.pingPong.pongService", c.PingPong.PongService})
 		}
 	}
 	if b := st.BlueGreen; b != nil {
-		fields = append(fields, struct{ f, name string }{"activeService", b.ActiveService}, struct{ f, name string }{"previewService", b.PreviewService})
+		refs = append(refs, serviceRef{"spec.strategy.blueGreen.activeService", b.ActiveService}, serviceRef{"spec.strategy.blueGreen.previewService", b.PreviewService})
 	}
-	for _, f := range fields {
-		if f.name != "" && f.name == svc {
-			return f.f, true
+	return slices.DeleteFunc(refs, func(s serviceRef) bool { return s.name == "" })
+}
+
+// unmatchedSelectorLabels are the selector labels of s that the pods of r
+// lack, sorted: argo-rollouts v1.10.1 validation_references.go
+// ValidateService requires each selector label but
+// rollouts-pod-template-hash (which the controller sets) to equal the pod
+// template's. A Rollout with workloadRef takes its template from the
+// Deployment, which gen does not resolve here: nothing is reported.
+func unmatchedSelectorLabels(r rolloutRef, s *serviceView) []string {
+	if s == nil || s.broken || r.view.Spec.WorkloadRef != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(s.spec.Selector)) {
+		if k == "rollouts-pod-template-hash" {
+			continue
+		}
+		if v, ok := r.view.Spec.Template.Labels[k]; !ok || v != s.spec.Selector[k] {
+			out = append(out, k)
 		}
 	}
-	return "", false
+	return out
+}
+
+// checkRolloutServices reports each Service the Rollout routes through
+// whose selector has a label its pods lack. argo-rollouts v1.10.1
+// validation_references.go ValidateRolloutReferencedResources →
+// ValidateService reports it on the Rollout, at the field naming the
+// Service ("Service %q has unmatch label %q in rollout"): the controller
+// refuses to reconcile that Rollout, the Service itself is accepted.
+func checkRolloutServices(u *unit, g *graph, r rolloutRef) []Finding {
+	var out []Finding
+	for _, ref := range r.routedServices() {
+		s := g.services[ref.name]
+		for _, k := range unmatchedSelectorLabels(r, s) {
+			out = append(out, u.finding(Error, r.object, ref.field,
+				fmt.Sprintf("Service %q selects label %s=%s, which is not a label of this Rollout's pods (pod labels: %s)", ref.name, k, shortValue(s.spec.Selector[k]), labelString(r.view.Spec.Template.Labels)),
+				fmt.Sprintf("make Service %q's spec.selector a subset of spec.template.metadata.labels (the controller rejects the Rollout)", ref.name)))
+		}
+	}
+	return out
 }
 
 func reachesContainer(pods []podSource, target intstr.IntOrString) bool {

@@ -129,10 +129,11 @@ func readFiles(fsys filesys.FileSystem, root string, files []string, context map
 			out = append(out, Finding{Severity: Error, Location: f, Problem: err.Error(), Fix: "check the path"})
 			continue
 		}
-		objs, dups, err := parseYAMLObjects(b)
-		if err != nil {
-			out = append(out, Finding{Severity: Error, Location: f, Problem: "not valid YAML: " + withoutContent(err.Error()), Fix: "fix the YAML syntax"})
-			continue
+		objs, dups, bad := parseYAMLObjects(b)
+		for _, d := range bad {
+			out = append(out, Finding{Severity: Error, Location: f, Kind: d.kind, Name: d.name,
+				Problem: fmt.Sprintf("not valid YAML (document at line %d): %s", d.line, withoutContent(strings.TrimPrefix(d.err.Error(), "MalformedYAMLError: "))),
+				Fix:     "fix the YAML syntax; the file's other documents are checked"})
 		}
 		for _, d := range dups {
 			out = append(out, Finding{Severity: Error, Location: f, Field: d, Problem: "duplicate field (kubectl refuses the file)", Fix: "keep one of the two"})
@@ -161,12 +162,78 @@ func jsonMap(b []byte) (map[string]any, error) {
 // that appear twice in one mapping (line numbers included): YAML parsers
 // differ on which one wins, and kubectl's (sigs.k8s.io/yaml, strict since
 // v1.4) refuses the document.
-func parseYAMLObjects(b []byte) (objs []map[string]any, dups []string, err error) {
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
+//
+// Each document is parsed on its own, as kubectl does (it splits the
+// stream with k8s.io/apimachinery/pkg/util/yaml YAMLReader, then decodes
+// and sends each document apart): a syntax error is reported on its
+// document in bad, and the file's other documents are still objects.
+func parseYAMLObjects(b []byte) (objs []map[string]any, dups []string, bad []badDocument) {
+	for _, d := range splitDocuments(b) {
+		m, ds, err := parseDocument(d.text)
+		if err != nil {
+			kind, name := peekKindName(d.text)
+			bad = append(bad, badDocument{line: d.line, kind: kind, name: name, err: err})
+			continue
+		}
+		dups = append(dups, ds...)
+		objs = append(objs, m...)
+	}
+	return objs, dups, bad
+}
+
+// badDocument is a document of a stream that does not parse.
+type badDocument struct {
+	line       int // its first line of content, 1-based in the file
+	kind, name string
+	err        error
+}
+
+type yamlDocument struct {
+	line int    // first line of content in the file, 1-based
+	text []byte // blank lines for those before it, so parser lines are file lines
+}
+
+// splitDocuments splits a stream where kubectl's YAMLReader does
+// (k8s.io/apimachinery/pkg/util/yaml LineReader/YAMLReader.Read): at a
+// line that starts with "---" followed by nothing but blanks or a comment.
+func splitDocuments(b []byte) []yamlDocument {
+	var docs []yamlDocument
+	var cur []byte
+	start, first := 0, 0
+	flush := func() {
+		if first > 0 {
+			docs = append(docs, yamlDocument{line: first, text: append(bytes.Repeat([]byte("\n"), start), cur...)})
+		}
+		cur, first = nil, 0
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	for i, l := range lines {
+		if rest, ok := bytes.CutPrefix(l, []byte("---")); ok {
+			if r := bytes.TrimSpace(rest); len(r) == 0 || r[0] == '#' {
+				flush()
+				start = i + 1
+				continue
+			}
+		}
+		if cur == nil {
+			start = i
+		}
+		cur = append(cur, l...)
+		if t := bytes.TrimSpace(l); first == 0 && len(t) > 0 && t[0] != '#' {
+			first = i + 1
+		}
+	}
+	flush()
+	return docs
+}
+
+// parseDocument decodes one document: its objects (a v1 List expanded)
+// and its duplicate keys.
+func parseDocument(doc []byte) (objs []map[string]any, dups []string, err error) {
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(doc), OmitReaderAnnotations: true}).Read()
 	if err != nil && err != io.EOF {
 		return nil, nil, err
 	}
-	var out []map[string]any
 	for _, n := range nodes {
 		dups = append(dups, duplicateKeys(n.YNode(), "")...)
 		s, err := n.String()
@@ -188,14 +255,58 @@ func parseYAMLObjects(b []byte) (objs []map[string]any, dups []string, err error
 			items, _ := m["items"].([]any)
 			for _, it := range items {
 				if im, ok := it.(map[string]any); ok {
-					out = append(out, im)
+					objs = append(objs, im)
 				}
 			}
 			continue
 		}
-		out = append(out, m)
+		objs = append(objs, m)
 	}
-	return out, dups, nil
+	return objs, dups, nil
+}
+
+// peekKindName reads kind and metadata.name from a document that does not
+// parse, line by line, so its error can name the object: top-level
+// "kind: X" and the first "name: Y" indented under top-level "metadata:"
+// (or "metadata: {name: Y ...}"). Either may stay empty.
+func peekKindName(doc []byte) (kind, name string) {
+	inMeta, metaIndent := false, 0
+	value := func(s string) string {
+		s = strings.TrimSpace(s)
+		if i := strings.Index(s, " #"); i >= 0 {
+			s = strings.TrimSpace(s[:i])
+		}
+		return strings.Trim(s, `"'`)
+	}
+	for _, l := range strings.Split(string(doc), "\n") {
+		l = strings.TrimRight(l, "\r")
+		switch {
+		case strings.HasPrefix(l, "kind:"):
+			kind = value(l[len("kind:"):])
+			inMeta = false
+		case strings.HasPrefix(l, "metadata:"):
+			inMeta, metaIndent = true, 0
+			rest := strings.TrimSpace(l[len("metadata:"):])
+			if inner, ok := strings.CutPrefix(rest, "{"); ok && name == "" {
+				for _, kv := range strings.Split(strings.TrimSuffix(inner, "}"), ",") {
+					if v, ok := strings.CutPrefix(strings.TrimSpace(kv), "name:"); ok {
+						name = value(v)
+					}
+				}
+			}
+		case l != "" && l[0] != ' ' && l[0] != '#':
+			inMeta = false
+		case inMeta && name == "" && strings.TrimSpace(l) != "":
+			indent := len(l) - len(strings.TrimLeft(l, " "))
+			if metaIndent == 0 {
+				metaIndent = indent // metadata's own keys; not labels' or annotations'
+			}
+			if v, ok := strings.CutPrefix(l[indent:], "name:"); ok && indent == metaIndent {
+				name = value(v)
+			}
+		}
+	}
+	return kind, name
 }
 
 // duplicateKeys returns the paths (with line) of keys repeated in a

@@ -43,14 +43,18 @@ type canaryView struct {
 	} `json:"pingPong"`
 }
 
-// trafficRoutingView: the providers other than nginx are only looked at for
-// whether they are set.
+// trafficRoutingView: the providers other than nginx and ALB are only
+// looked at for whether they are set.
 type trafficRoutingView struct {
 	MaxTrafficWeight *int32 `json:"maxTrafficWeight"`
 	Istio            *struct {
 		DestinationRule any `json:"destinationRule"`
 	} `json:"istio"`
-	ALB        any            `json:"alb"`
+	ALB *struct {
+		Ingress     string   `json:"ingress"`
+		Ingresses   []string `json:"ingresses"`
+		RootService string   `json:"rootService"`
+	} `json:"alb"`
 	SMI        any            `json:"smi"`
 	Apisix     any            `json:"apisix"`
 	Ambassador any            `json:"ambassador"`

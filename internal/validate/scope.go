@@ -87,16 +87,22 @@ func ClassifyFile(b []byte) string {
 	return out[0]
 }
 
+// skipCounts counts skipped files by reason.
+func skipCounts(skips []Skip) map[string]int {
+	by := map[string]int{}
+	for _, s := range skips {
+		by[s.Reason]++
+	}
+	return by
+}
+
 // SkipSummary counts skipped files by reason: "12 files skipped (5 Helm
 // chart, 7 dotfile)"; "" when none were.
 func SkipSummary(skips []Skip) string {
 	if len(skips) == 0 {
 		return ""
 	}
-	by := map[string]int{}
-	for _, s := range skips {
-		by[s.Reason]++
-	}
+	by := skipCounts(skips)
 	reasons := make([]string, 0, len(by))
 	for r := range by {
 		reasons = append(reasons, r)

@@ -26,6 +26,9 @@ type clusterConfig struct {
 	nginxIngressClasses []string
 	// appResync is Argo CD's Git polling period (--app-resync).
 	appResync time.Duration
+	// disabledAdmission are admission plugins the API server runs without
+	// (--disable-admission-plugins); the scenarios use the defaults.
+	disabledAdmission []string
 }
 
 // cluster is a local control plane with Argo Rollouts and Argo CD, every
@@ -175,15 +178,15 @@ current-context: e2e
 	if err := os.WriteFile(c.kubeconfig, []byte(kc), 0o600); err != nil {
 		return err
 	}
-	_, err = c.procs.start("kube-apiserver", nil, c.tools.bin("kube-apiserver"),
+	args := []string{
 		fmt.Sprintf("--etcd-servers=http://127.0.0.1:%d", c.ports.etcd),
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", c.ports.apiserver),
-		"--cert-dir="+c.path("apiserver-certs"),
-		"--token-auth-file="+tokens,
+		"--cert-dir=" + c.path("apiserver-certs"),
+		"--token-auth-file=" + tokens,
 		"--authorization-mode=RBAC",
-		"--service-account-key-file="+saPub,
-		"--service-account-signing-key-file="+saKey,
+		"--service-account-key-file=" + saPub,
+		"--service-account-signing-key-file=" + saKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--endpoint-reconciler-type=none",
@@ -195,7 +198,11 @@ current-context: e2e
 		// pods turned Ready up to 40 s late. Without the watch cache, watches
 		// are served by etcd directly: pods are Ready in under 0.3 s.
 		"--watch-cache=false",
-	)
+	}
+	if len(c.cfg.disabledAdmission) > 0 {
+		args = append(args, "--disable-admission-plugins="+strings.Join(c.cfg.disabledAdmission, ","))
+	}
+	_, err = c.procs.start("kube-apiserver", nil, c.tools.bin("kube-apiserver"), args...)
 	if err != nil {
 		return err
 	}
