@@ -40,7 +40,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, Errors{{File: name, Line: extra.Line, Msg: "holds more than one YAML document"}}
 	}
-	d := &decoder{file: name, lines: map[string]int{}}
+	// About one recorded field per line: sized once instead of rehashed
+	// as it grows (a 5,000-app gen.yaml has 60,000 lines).
+	d := &decoder{file: name, lines: make(map[string]int, bytes.Count(data, []byte("\n")))}
 	root := doc.Content[0]
 	var cfg Config
 	d.decode(root, reflect.ValueOf(&cfg).Elem(), "")
@@ -50,6 +52,14 @@ func Parse(name string, data []byte) (*Config, error) {
 	cfg.lines = d.lines
 	cfg.file = name
 	applyDefaults(&cfg)
+	// Looked up once per app and environment by validate and the
+	// commands: a linear search made 5,000 apps cost 0.1 s here.
+	cfg.apps = make(map[string]int, len(cfg.Apps))
+	for i, a := range cfg.Apps {
+		if _, dup := cfg.apps[a.Name]; !dup {
+			cfg.apps[a.Name] = i // the first, as the linear search finds it
+		}
+	}
 	if errs := validate(&cfg); len(errs) > 0 {
 		return nil, errs
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	// file and lines locate fields for validation errors.
 	file  string
 	lines map[string]int
+	// apps indexes Apps by name (Parse builds it; App checks it is current).
+	apps map[string]int
 }
 
 // Repo is the GitOps repository (usually the one holding gen.yaml).
@@ -166,6 +168,9 @@ type AppOverride struct {
 
 // App returns the app named name.
 func (c *Config) App(name string) (*App, bool) {
+	if i, ok := c.apps[name]; ok && i < len(c.Apps) && c.Apps[i].Name == name {
+		return &c.Apps[i], true
+	}
 	for i := range c.Apps {
 		if c.Apps[i].Name == name {
 			return &c.Apps[i], true

@@ -127,9 +127,9 @@ func parentsPresent(s *Source, h plumbing.Hash) bool {
 // first commit (a shallow boundary, a missing object): the list then
 // stops before the commit whose parent is missing, whose change is
 // unknown. In a clone, merges are followed along their first parent.
-func (h *History) FileLog(ctx context.Context, path string) (commits []string, complete bool, err error) {
+func (h *History) FileLog(ctx context.Context, path string, max int) (commits []string, complete bool, err error) {
 	if h.src.mode == modeCheckout {
-		return h.src.repo.fileLogUntilShallow(ctx, path)
+		return h.src.repo.fileLogUntilShallow(ctx, path, max)
 	}
 	c := h.src.head
 	for {
@@ -159,6 +159,9 @@ func (h *History) FileLog(ctx context.Context, path string) (commits []string, c
 		}
 		if found != pfound || blob != pblob {
 			commits = append(commits, c.Hash.String())
+			if len(commits) == max {
+				return commits, false, nil
+			}
 		}
 		c = parent
 	}
@@ -310,15 +313,15 @@ func (h *History) reaches(ctx context.Context, desc, want plumbing.Hash) (found,
 // fileLogUntilShallow is FileLog in a checkout: git log -- path, cut
 // before the first shallow boundary commit (git shows it as the file's
 // creation, which it need not be).
-func (r *Repo) fileLogUntilShallow(ctx context.Context, path string) ([]string, bool, error) {
-	commits, err := r.FileLog(ctx, path)
+func (r *Repo) fileLogUntilShallow(ctx context.Context, path string, max int) ([]string, bool, error) {
+	commits, err := r.FileLog(ctx, path, max)
 	if err != nil {
 		return nil, false, err
 	}
 	data, err := os.ReadFile(filepath.Join(r.commonDir, "shallow"))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return commits, true, nil
+			return commits, max == 0 || len(commits) < max, nil
 		}
 		return nil, false, err
 	}
@@ -331,5 +334,5 @@ func (r *Repo) fileLogUntilShallow(ctx context.Context, path string) ([]string, 
 			return commits[:i], false, nil
 		}
 	}
-	return commits, true, nil
+	return commits, max == 0 || len(commits) < max, nil
 }

@@ -56,7 +56,7 @@ func TestHistoryDeepensAClone(t *testing.T) {
 	ctx := context.Background()
 
 	h := cloneHistory(t, remote, 200)
-	log, complete, err := h.FileLog(ctx, "app/k.yaml")
+	log, complete, err := h.FileLog(ctx, "app/k.yaml", 0)
 	if err != nil || complete || len(log) != 0 {
 		t.Fatalf("depth 1: log %v complete %v err %v; want nothing known, incomplete", log, complete, err)
 	}
@@ -67,7 +67,7 @@ func TestHistoryDeepensAClone(t *testing.T) {
 			t.Fatalf("deepen after %v: %v %v", depths, more, err)
 		}
 		depths = append(depths, h.Depth())
-		if log, complete, err = h.FileLog(ctx, "app/k.yaml"); err != nil {
+		if log, complete, err = h.FileLog(ctx, "app/k.yaml", 0); err != nil {
 			t.Fatal(err)
 		}
 		if !complete && !isPrefix(log, want) {
@@ -114,7 +114,7 @@ func TestHistoryEndsAtMaxDepth(t *testing.T) {
 	if h.Depth() != 20 {
 		t.Errorf("depth %d, want the bound 20", h.Depth())
 	}
-	log, complete, err := h.FileLog(ctx, "app/k.yaml")
+	log, complete, err := h.FileLog(ctx, "app/k.yaml", 0)
 	if err != nil || complete || fmt.Sprint(log) != fmt.Sprint([]string{commits[35]}) {
 		t.Errorf("log %v complete %v err %v; want only commit 35, incomplete", log, complete, err)
 	}
@@ -142,7 +142,7 @@ func TestHistoryShallowCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := src.History(0)
-	log, complete, err := h.FileLog(context.Background(), "app/k.yaml")
+	log, complete, err := h.FileLog(context.Background(), "app/k.yaml", 0)
 	if err != nil || complete || fmt.Sprint(log) != fmt.Sprint([]string{commits[9]}) {
 		t.Errorf("log %v complete %v err %v; want commit 9 only, incomplete", log, complete, err)
 	}

@@ -60,9 +60,14 @@ func (r *Repo) FetchRemote(ctx context.Context, remote string) error {
 }
 
 // FileLog lists the commits that changed path, newest first, as far as
-// the local history goes (a shallow clone ends early).
-func (r *Repo) FileLog(ctx context.Context, path string) ([]string, error) {
-	out, err := gitCLI(ctx, r.root, "log", "--format=%H", "--", path)
+// the local history goes (a shallow clone ends early), at most max (0:
+// all): git log stops walking there.
+func (r *Repo) FileLog(ctx context.Context, path string, max int) ([]string, error) {
+	args := []string{"log", "--format=%H"}
+	if max > 0 {
+		args = append(args, fmt.Sprintf("--max-count=%d", max))
+	}
+	out, err := gitCLI(ctx, r.root, append(args, "--", path)...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,8 @@ type History interface {
 	// FileLog lists the commits that changed path; complete=false when
 	// the history held ends (a shallow boundary, a missing object) before
 	// the file's first commit.
-	FileLog(ctx context.Context, path string) (commits []string, complete bool, err error)
+	// At most max commits are listed (0: all); a list of max may go on.
+	FileLog(ctx context.Context, path string, max int) (commits []string, complete bool, err error)
 	ReadFile(rev, path string) ([]byte, error)
 	// Deepen fetches more history; false when it cannot (a checkout, or
 	// the --max-depth bound reached).
@@ -48,8 +49,11 @@ func ReadEntryHistory(ctx context.Context, h History, file, image string) (Entry
 		return eh, err
 	}
 	eh.Current = cur
-	for {
-		commits, complete, err := h.FileLog(ctx, file)
+	// The log is read a few commits at a time, doubling: the answer is
+	// nearly always in the newest two, and git log stops there instead of
+	// walking the whole history (what git log -1 costs).
+	for n := 4; ; {
+		commits, complete, err := h.FileLog(ctx, file, n)
 		if err != nil {
 			return eh, err
 		}
@@ -69,6 +73,10 @@ func ReadEntryHistory(ctx context.Context, h History, file, image string) (Entry
 		}
 		if eh.SetBy != "" && (eh.Previous != nil || complete) {
 			return eh, nil
+		}
+		if len(commits) == n {
+			n *= 2 // cut at n: read further before deepening
+			continue
 		}
 		if complete {
 			return eh, fmt.Errorf("%s: %s %s is not committed: %w", file, image, cur, ErrHistoryEnds)
