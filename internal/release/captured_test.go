@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -51,13 +52,21 @@ func loadCaptured(t *testing.T, name string) captured {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]any
-		if err := yaml.Unmarshal(doc, &m); err != nil {
+		// Through JSON and the unstructured scheme, as the API client
+		// decodes: integers stay int64 (a YAML decoder would make them
+		// float64, which unstructured's accessors do not read).
+		js, err := yaml.YAMLToJSON(doc)
+		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(m) > 0 {
-			c.objs = append(c.objs, &unstructured.Unstructured{Object: m})
+		if string(bytes.TrimSpace(js)) == "null" {
+			continue
 		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(js); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c.objs = append(c.objs, u)
 	}
 	return c
 }
@@ -94,16 +103,28 @@ func TestGatesOnCapturedStates(t *testing.T) {
 		{fixture: "dev-promoted", env: "dev", git: "v2", want: "v2", verdict: "live v2"},
 		{fixture: "dev-promoted", env: "dev", git: "v2", want: "v2", unrelated: true, failed: []string{"synced: Synced at ", "which does not contain"}},
 		{fixture: "dev-promoted", env: "dev", git: "v3", want: "v3", failed: []string{"promoted: stable runs v2, not v3"}, verdict: "git v3 ≠ live v2"},
-		{fixture: "dev-promoted", env: "dev", git: "v2", want: "v2", soak: time.Hour, healthyFor: time.Minute, failed: []string{"soak: Healthy for 1m0s of 1h0m0s"}},
-		{fixture: "dev-promoted", env: "dev", git: "v2", want: "v2", soak: time.Hour, healthyFor: 2 * time.Hour},
-		{fixture: "dev-paused-step1", env: "dev", git: "v2", want: "v2", failed: []string{"healthy: Argo CD says Suspended", "canary v2 at step 1/8, weight 0%, paused"}, verdict: "canary v2 0% paused"},
+		// Right after the full promotion the controller's Healthy condition
+		// is still False (the old ReplicaSet waits out its 30 s scale-down):
+		// a soak cannot have started.
+		{fixture: "dev-promoted", env: "dev", git: "v2", want: "v2", soak: time.Minute, failed: []string{"soak: the Rollout is not Healthy"}},
+		{fixture: "dev-settled", env: "dev", git: "v2", want: "v2", soak: time.Hour, healthyFor: time.Minute, failed: []string{"soak: Healthy for 1m0s of 1h0m0s"}, verdict: "live v2"},
+		{fixture: "dev-settled", env: "dev", git: "v2", want: "v2", soak: time.Hour, healthyFor: 2 * time.Hour},
+		{fixture: "dev-paused-step1", env: "dev", git: "v2", want: "v2", failed: []string{"healthy: Argo CD says Suspended", "canary v2 at step 1/8, paused"}, verdict: "canary v2 0% paused"},
 		{fixture: "dev-paused-step7", env: "dev", git: "v2", want: "v2", failed: []string{"healthy: Argo CD says Suspended", "canary v2 at step 7/8, weight 60%, paused"}, verdict: "canary v2 60% paused"},
 		{fixture: "dev-aborted", env: "dev", git: "v4", want: "v4", failed: []string{"healthy: Argo CD says Degraded", "aborted"}, verdict: "git v4 ≠ live v2 (aborted)"},
+		{fixture: "staging-promoted", env: "staging", git: "v2", want: "v2", verdict: "live v2"},
 		{fixture: "staging-rollback-window", env: "staging", git: "v1", want: "v1", verdict: "live v1, rollback (window)"},
 	}
 	for _, tt := range tests {
 		c := loadCaptured(t, tt.fixture)
-		t.Run(tt.fixture+" ("+c.phase+")", func(t *testing.T) {
+		name := fmt.Sprintf("%s (%s): promote %s", tt.fixture, c.phase, tt.want)
+		if tt.unrelated {
+			name += ", synced at an unrelated commit"
+		}
+		if tt.soak > 0 {
+			name += fmt.Sprintf(", soak %s after %s Healthy", tt.soak, tt.healthyFor)
+		}
+		t.Run(name, func(t *testing.T) {
 			row := c.observe(t, tt.env, tt.git)
 			if tt.verdict != "" && row.Verdict != tt.verdict {
 				t.Errorf("verdict %q, want %q", row.Verdict, tt.verdict)

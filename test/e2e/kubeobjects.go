@@ -30,7 +30,11 @@ type rollout struct {
 		StableRS           string `json:"stableRS"`
 		CurrentPodHash     string `json:"currentPodHash"`
 		Abort              bool   `json:"abort"`
-		PauseConditions    []struct {
+		Conditions         []struct {
+			Type   string `json:"type"`
+			Status string `json:"status"`
+		} `json:"conditions"`
+		PauseConditions []struct {
 			Reason string `json:"reason"`
 		} `json:"pauseConditions"`
 		Canary struct {
@@ -45,6 +49,16 @@ type rollout struct {
 			} `json:"weights"`
 		} `json:"canary"`
 	} `json:"status"`
+}
+
+// healthyCondition is the status of the controller's Healthy condition.
+func (r rollout) healthyCondition() string {
+	for _, c := range r.Status.Conditions {
+		if c.Type == "Healthy" {
+			return c.Status
+		}
+	}
+	return ""
 }
 
 func (r rollout) canaryWeight() int {

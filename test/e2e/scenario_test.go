@@ -153,6 +153,10 @@ func TestCanaryScenario(t *testing.T) {
 		// The controller scales an old ReplicaSet down 30 s after a
 		// promotion (scaleDownDelaySeconds): asserted once, here, long after.
 		s.waitRSScaledDown(firstEnv, "v1")
+		s.waitRollout(firstEnv, "Healthy condition True (no old ReplicaSet left)", func(r rollout) bool {
+			return r.healthyCondition() == "True"
+		})
+		s.capture(firstEnv+"-settled", firstEnv, "dev at stable v2 after the rollbacks, old ReplicaSets scaled down, Healthy condition True")
 	})
 }
 
