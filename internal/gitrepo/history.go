@@ -200,8 +200,23 @@ func (h *History) commit(rev string) (*object.Commit, error) {
 	if rev == "HEAD" {
 		return h.src.head, nil
 	}
+	if base, ok := strings.CutSuffix(rev, "^"); ok {
+		// The first parent, as git names it.
+		c, err := h.commit(base)
+		if err != nil {
+			return nil, err
+		}
+		if len(c.ParentHashes) == 0 {
+			return nil, fmt.Errorf("commit %s has no parent", c.Hash)
+		}
+		p, err := object.GetCommit(h.src.store, c.ParentHashes[0])
+		if err != nil {
+			return nil, fmt.Errorf("commit %s^: %w", base, err)
+		}
+		return p, nil
+	}
 	if !plumbing.IsHash(rev) {
-		return nil, fmt.Errorf("%q: want HEAD or a full commit hash", rev)
+		return nil, fmt.Errorf("%q: want HEAD or a full commit hash (with ^ for its parent)", rev)
 	}
 	c, err := object.GetCommit(h.src.store, plumbing.NewHash(rev))
 	if err != nil {

@@ -49,10 +49,11 @@ func ReadEntryHistory(ctx context.Context, h History, file, image string) (Entry
 		return eh, err
 	}
 	eh.Current = cur
-	// The log is read a few commits at a time, doubling: the answer is
-	// nearly always in the newest two, and git log stops there instead of
-	// walking the whole history (what git log -1 costs).
-	for n := 4; ; {
+	// The log is read one commit first, then doubling: git log stops at
+	// the n-th change instead of walking the whole history, and the entry
+	// before the newest run is read from its oldest commit's parent (what
+	// git log -1 and a git show of the parent cost).
+	for n := 1; ; {
 		commits, complete, err := h.FileLog(ctx, file, n)
 		if err != nil {
 			return eh, err
@@ -73,6 +74,15 @@ func ReadEntryHistory(ctx context.Context, h History, file, image string) (Entry
 		}
 		if eh.SetBy != "" && (eh.Previous != nil || complete) {
 			return eh, nil
+		}
+		if eh.SetBy != "" {
+			// The list ended inside the run: the parent of its oldest
+			// commit holds the entry before, unless the file was created
+			// there or the parent is not held (then read on).
+			if v, err := entryAt(h, eh.SetBy+"^", file, image); err == nil && v != cur {
+				eh.Previous = &v
+				return eh, nil
+			}
 		}
 		if len(commits) == n {
 			n *= 2 // cut at n: read further before deepening

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -38,7 +39,16 @@ func (f *fakeHistory) FileLog(_ context.Context, _ string, max int) ([]string, b
 func (f *fakeHistory) ReadFile(rev, _ string) ([]byte, error) {
 	i := 0
 	if rev != "HEAD" {
-		fmt.Sscan(rev, &i)
+		fmt.Sscan(strings.TrimSuffix(rev, "^"), &i)
+	}
+	if strings.HasSuffix(rev, "^") {
+		i++ // the parent: one commit older
+		if i >= len(f.files) {
+			return nil, fmt.Errorf("commit %s has no parent", rev)
+		}
+		if i >= f.held {
+			return nil, fmt.Errorf("commit %s: object not found", rev)
+		}
 	}
 	return []byte(f.files[i]), nil
 }
@@ -78,7 +88,8 @@ func TestReadEntryHistory(t *testing.T) {
 		// The log is read 4 commits at a time, doubling: a recent answer
 		// costs one short log, an old one a few longer ones.
 		{name: "answer in the newest commits: one short log", files: append([]string{v3, v2}, repeat(overlay("  newTag: v1\n"), 40)...), held: 64, max: 64, setBy: "0", previous: "v2", logCalls: 1},
-		{name: "six other changes first: the log doubles once", files: []string{"#1\n" + v3, "#2\n" + v3, "#3\n" + v3, "#4\n" + v3, "#5\n" + v3, "#6\n" + v3, v2, v2}, held: 8, max: 8, setBy: "5", previous: "v2", logCalls: 2},
+		{name: "six other changes first: the log doubles to 8", files: []string{"#1\n" + v3, "#2\n" + v3, "#3\n" + v3, "#4\n" + v3, "#5\n" + v3, "#6\n" + v3, v2, v2}, held: 8, max: 8, setBy: "5", previous: "v2", logCalls: 4},
+		{name: "created with the entry, long history: read on to the creation", files: append([]string{v3}, repeat(v3, 3)...), held: 8, max: 8, setBy: "3", logCalls: 2},
 		{name: "history ends before the answer", files: []string{v3other, v3, v3, v3, v3, v3, v2}, held: 2, max: 4, deepens: 1, err: ErrHistoryEnds},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
