@@ -190,6 +190,9 @@ type repoAt struct {
 	root string
 }
 
+// ResolveCommit resolves rev once for many reads (release.GitStates).
+func (r repoAt) ResolveCommit(rev string) (string, error) { return r.repo.ResolveCommit(rev) }
+
 func (r repoAt) ReadFile(rev, path string) ([]byte, error) {
 	sub, err := repoRel(r.repo.Root(), r.root)
 	if err != nil {

@@ -33,6 +33,17 @@ func (r *Repo) ReadFile(rev, path string) ([]byte, error) {
 	return readBlob(r, e.Hash)
 }
 
+// ResolveCommit names rev's commit (a full hash), for callers that read
+// many files at one revision: resolving it once spares each ReadFile the
+// ref reads.
+func (r *Repo) ResolveCommit(rev string) (string, error) {
+	c, err := r.resolveCommit(rev)
+	if err != nil {
+		return "", err
+	}
+	return c.Hash.String(), nil
+}
+
 func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 	var h plumbing.Hash
 	switch {
@@ -40,6 +51,15 @@ func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 		var err error
 		if h, err = r.headCommit(); err != nil {
 			return nil, err
+		}
+	case plumbing.IsHash(rev):
+		h = plumbing.NewHash(rev)
+	case r.isPlainRef(rev, &h):
+		// A full ref name read directly: gen status reads thousands of
+		// files at the remote-tracking ref, and opening a go-git
+		// repository to resolve it each time cost most of that.
+		if h.IsZero() {
+			return nil, fmt.Errorf("resolve %q: %w", rev, plumbing.ErrReferenceNotFound)
 		}
 	default:
 		// go-git reads HEAD from the common directory, which in a linked
@@ -70,6 +90,25 @@ func (r *Repo) resolveCommit(rev string) (*object.Commit, error) {
 }
 
 // headCommit is the commit HEAD names, detached or not.
+// isPlainRef reads rev when it is a full ref name ("refs/…", no revision
+// syntax), storing its commit in h (the zero hash: no such ref). A ref
+// this reader refuses (a symlink, odd content) or a name with revision
+// syntax is left to go-git's revision parser and its messages.
+func (r *Repo) isPlainRef(rev string, h *plumbing.Hash) bool {
+	if !strings.HasPrefix(rev, "refs/") || strings.ContainsAny(rev, "^~:@{ ") {
+		return false
+	}
+	got, found, err := r.readRef(rev)
+	if err != nil {
+		return false
+	}
+	if !found {
+		got = plumbing.ZeroHash
+	}
+	*h = got
+	return true
+}
+
 func (r *Repo) headCommit() (plumbing.Hash, error) {
 	target, err := r.headTarget()
 	switch {
