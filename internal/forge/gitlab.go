@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
@@ -103,10 +102,16 @@ func (c *gitlabClient) RequestReviewers(ctx context.Context, number int64, revie
 		return c.err(op, resp, err)
 	}
 	var ids []int64
+	asked := map[string]bool{}
 	for _, u := range mr.Reviewers {
 		ids = append(ids, u.ID)
+		asked[u.Username] = true
 	}
 	for _, name := range reviewers {
+		if asked[name] {
+			continue
+		}
+		asked[name] = true
 		users, resp, err := c.api.Users.ListUsers(&gitlab.ListUsersOptions{Username: gitlab.Ptr(name)}, gitlab.WithContext(ctx))
 		if err != nil {
 			return c.err(op, resp, err)
@@ -114,9 +119,7 @@ func (c *gitlabClient) RequestReviewers(ctx context.Context, number int64, revie
 		if len(users) == 0 {
 			return fmt.Errorf("%s: no GitLab user %q: check --reviewers", op, name)
 		}
-		if !slices.Contains(ids, users[0].ID) {
-			ids = append(ids, users[0].ID)
-		}
+		ids = append(ids, users[0].ID)
 	}
 	_, resp, err = c.api.MergeRequests.UpdateMergeRequest(c.path, number, &gitlab.UpdateMergeRequestOptions{
 		ReviewerIDs: &ids,
