@@ -35,12 +35,22 @@ func (c *giteaClient) api(ctx context.Context) (*gitea.Client, error) {
 }
 
 func (c *giteaClient) err(op string, resp *gitea.Response, err error) error {
-	status := 0
-	if resp != nil && resp.Response != nil {
-		status = resp.StatusCode
+	return apiError(op, Gitea, c.token, giteaStatus(resp), false, err)
+}
+
+// createErr: Gitea answers a create with 409 when "pull request already
+// exists for these targets" (elsewhere 409 means other things, such as a
+// merge against a moved head).
+func (c *giteaClient) createErr(op string, resp *gitea.Response, err error) error {
+	st := giteaStatus(resp)
+	return apiError(op, Gitea, c.token, st, st == http.StatusConflict, err)
+}
+
+func giteaStatus(resp *gitea.Response) int {
+	if resp == nil || resp.Response == nil {
+		return 0
 	}
-	// Gitea answers 409 when "pull request already exists for these targets".
-	return apiError(op, Gitea, c.token, status, status == http.StatusConflict, err)
+	return resp.StatusCode
 }
 
 // FindOpen pages through open pull requests (the API has no branch
@@ -82,7 +92,7 @@ func (c *giteaClient) Create(ctx context.Context, n NewPR) (*PullRequest, error)
 		Head: n.Head, Base: n.Base, Title: n.Title, Body: n.Body,
 	})
 	if err != nil {
-		return nil, c.err(fmt.Sprintf("open pull request %q into %q", n.Head, n.Base), resp, err)
+		return nil, c.createErr(fmt.Sprintf("open pull request %q into %q", n.Head, n.Base), resp, err)
 	}
 	return fromGitea(pr), nil
 }
@@ -105,6 +115,9 @@ func (c *giteaClient) Update(ctx context.Context, number int64, title, body stri
 // (every page) and map the names; a name that is not there is an error
 // rather than a silently missing label.
 func (c *giteaClient) AddLabels(ctx context.Context, number int64, labels []string) error {
+	if len(labels) == 0 {
+		return nil
+	}
 	op := fmt.Sprintf("label pull request #%d", number)
 	api, err := c.api(ctx)
 	if err != nil {
@@ -138,6 +151,9 @@ func (c *giteaClient) AddLabels(ctx context.Context, number int64, labels []stri
 }
 
 func (c *giteaClient) RequestReviewers(ctx context.Context, number int64, reviewers []string) error {
+	if len(reviewers) == 0 {
+		return nil
+	}
 	api, err := c.api(ctx)
 	if err != nil {
 		return err

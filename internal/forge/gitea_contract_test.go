@@ -121,6 +121,17 @@ func TestGiteaContract(t *testing.T) {
 		}
 	})
 
+	t.Run("409 on merge is not ErrExists", func(t *testing.T) {
+		// Gitea answers 409 when the head moved under the merge: only a
+		// create's 409 means "already exists".
+		c := client(t, exchange{method: "POST", path: pulls + "/3/merge",
+			body:   `{"Do":"merge","MergeCommitID":"","MergeTitleField":"","MergeMessageField":"","force_merge":false,"head_commit_id":"","merge_when_checks_succeed":true}`,
+			status: 409})
+		if err := c.EnableAutoMerge(ctx, 3); err == nil || errors.Is(err, ErrExists) {
+			t.Fatalf("EnableAutoMerge error = %v, want an error that is not ErrExists", err)
+		}
+	})
+
 	t.Run("get merged and closed", func(t *testing.T) {
 		c := client(t,
 			exchange{method: "GET", path: pulls + "/3", status: 200, reply: "gitea/get-merged.json"},

@@ -32,16 +32,31 @@ func newGitHub(r Remote, token string, hc *http.Client) (*githubClient, error) {
 	return &githubClient{api: api, owner: r.Owner(), repo: r.Repo(), token: token}, nil
 }
 
+// err maps an answer to the package's errors. exists is checked only for
+// Create: 422 is also "no commits between" or a missing branch, and only
+// the error naming an existing pull request is ErrExists.
 func (c *githubClient) err(op string, resp *github.Response, err error) error {
+	return c.classify(op, resp, err, false)
+}
+
+func (c *githubClient) createErr(op string, resp *github.Response, err error) error {
+	return c.classify(op, resp, err, true)
+}
+
+func (c *githubClient) classify(op string, resp *github.Response, err error, create bool) error {
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
 	}
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	if errors.As(err, &rl) || errors.As(err, &abuse) {
+		// GitHub answers 403 when the rate limit is spent: not the token.
+		status = 0
+	}
 	exists := false
 	var er *github.ErrorResponse
-	if status == http.StatusUnprocessableEntity && errors.As(err, &er) {
-		// 422 is also "no commits between" or a missing branch: only the
-		// error naming an existing pull request is ErrExists.
+	if create && status == http.StatusUnprocessableEntity && errors.As(err, &er) {
 		for _, e := range er.Errors {
 			if strings.Contains(e.Message, "already exists") {
 				exists = true
@@ -80,7 +95,7 @@ func (c *githubClient) Create(ctx context.Context, n NewPR) (*PullRequest, error
 		Title: github.Ptr(n.Title), Body: github.Ptr(n.Body), Head: github.Ptr(n.Head), Base: github.Ptr(n.Base),
 	})
 	if err != nil {
-		return nil, c.err(fmt.Sprintf("open pull request %q into %q", n.Head, n.Base), resp, err)
+		return nil, c.createErr(fmt.Sprintf("open pull request %q into %q", n.Head, n.Base), resp, err)
 	}
 	return fromGitHub(pr), nil
 }
@@ -98,11 +113,17 @@ func (c *githubClient) Update(ctx context.Context, number int64, title, body str
 // AddLabels uses the issues endpoint: on GitHub a pull request's labels
 // are its issue's.
 func (c *githubClient) AddLabels(ctx context.Context, number int64, labels []string) error {
+	if len(labels) == 0 {
+		return nil
+	}
 	_, resp, err := c.api.Issues.AddLabelsToIssue(ctx, c.owner, c.repo, int(number), labels)
 	return c.err(fmt.Sprintf("label pull request #%d", number), resp, err)
 }
 
 func (c *githubClient) RequestReviewers(ctx context.Context, number int64, reviewers []string) error {
+	if len(reviewers) == 0 {
+		return nil
+	}
 	_, resp, err := c.api.PullRequests.RequestReviewers(ctx, c.owner, c.repo, int(number), github.ReviewersRequest{Reviewers: reviewers})
 	return c.err(fmt.Sprintf("request reviewers on pull request #%d", number), resp, err)
 }

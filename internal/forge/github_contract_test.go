@@ -116,6 +116,15 @@ func TestGitHubContract(t *testing.T) {
 		assertOneLineWithoutToken(t, err, githubToken, "GITHUB_TOKEN")
 	})
 
+	t.Run("403 for a spent rate limit is not ErrAuth", func(t *testing.T) {
+		c := client(t, exchange{method: "GET", path: pulls + "/1347", status: 403, reply: "github/403-rate-limit.json",
+			header: map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000", "X-RateLimit-Reset": "1893456000"}})
+		_, err := c.Get(ctx, 1347)
+		if err == nil || errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "rate limit") {
+			t.Fatalf("Get error = %v, want a rate-limit error that is not ErrAuth", err)
+		}
+	})
+
 	t.Run("422 already exists is ErrExists", func(t *testing.T) {
 		c := client(t, exchange{method: "POST", path: pulls, body: `{"title":"t","body":"b","head":"new-feature","base":"master"}`, status: 422, reply: "github/422-exists.json"})
 		_, err := c.Create(ctx, NewPR{Title: "t", Body: "b", Head: "new-feature", Base: "master"})

@@ -27,13 +27,21 @@ func newGitLab(r Remote, token string, hc *http.Client) (*gitlabClient, error) {
 }
 
 func (c *gitlabClient) err(op string, resp *gitlab.Response, err error) error {
-	status := 0
-	if resp != nil && resp.Response != nil {
-		status = resp.StatusCode
+	return apiError(op, GitLab, c.token, status(resp), false, err)
+}
+
+// createErr: GitLab answers a create with 409 only for "Another open merge
+// request already exists for this source branch".
+func (c *gitlabClient) createErr(op string, resp *gitlab.Response, err error) error {
+	st := status(resp)
+	return apiError(op, GitLab, c.token, st, st == http.StatusConflict, err)
+}
+
+func status(resp *gitlab.Response) int {
+	if resp == nil || resp.Response == nil {
+		return 0
 	}
-	// GitLab answers 409 only for "Another open merge request already
-	// exists for this source branch".
-	return apiError(op, GitLab, c.token, status, status == http.StatusConflict, err)
+	return resp.StatusCode
 }
 
 // FindOpen filters on both branches on the server and pages through the
@@ -69,7 +77,7 @@ func (c *gitlabClient) Create(ctx context.Context, n NewPR) (*PullRequest, error
 		SourceBranch: gitlab.Ptr(n.Head), TargetBranch: gitlab.Ptr(n.Base),
 	}, gitlab.WithContext(ctx))
 	if err != nil {
-		return nil, c.err(fmt.Sprintf("open merge request %q into %q", n.Head, n.Base), resp, err)
+		return nil, c.createErr(fmt.Sprintf("open merge request %q into %q", n.Head, n.Base), resp, err)
 	}
 	return fromGitLab(&mr.BasicMergeRequest), nil
 }
@@ -86,6 +94,9 @@ func (c *gitlabClient) Update(ctx context.Context, number int64, title, body str
 
 // AddLabels uses add_labels, which keeps the labels already there.
 func (c *gitlabClient) AddLabels(ctx context.Context, number int64, labels []string) error {
+	if len(labels) == 0 {
+		return nil
+	}
 	l := gitlab.LabelOptions(labels)
 	_, resp, err := c.api.MergeRequests.UpdateMergeRequest(c.path, number, &gitlab.UpdateMergeRequestOptions{
 		AddLabels: &l,
@@ -96,6 +107,9 @@ func (c *gitlabClient) AddLabels(ctx context.Context, number int64, labels []str
 // RequestReviewers: GitLab takes user IDs and replaces the whole list, so
 // look each login up and keep the reviewers already asked.
 func (c *gitlabClient) RequestReviewers(ctx context.Context, number int64, reviewers []string) error {
+	if len(reviewers) == 0 {
+		return nil
+	}
 	op := fmt.Sprintf("request reviewers on merge request !%d", number)
 	mr, resp, err := c.api.MergeRequests.GetMergeRequest(c.path, number, nil, gitlab.WithContext(ctx))
 	if err != nil {
