@@ -53,6 +53,9 @@ func (r Remote) Repo() string  { _, n := r.split(); return n }
 
 func (r Remote) split() (string, string) {
 	i := strings.LastIndex(r.Path, "/")
+	if i < 0 {
+		return "", r.Path
+	}
 	return r.Path[:i], r.Path[i+1:]
 }
 
@@ -71,6 +74,8 @@ func Detect(remoteURL, forgeFlag, forgeURL string) (Remote, error) {
 	switch Kind(forgeFlag) {
 	case GitHub, GitLab, Gitea:
 		r.Kind = Kind(forgeFlag)
+	case "forgejo": // Forgejo serves Gitea's API
+		r.Kind = Gitea
 	case "":
 		k, ok := knownHosts[strings.ToLower(hostname(host))]
 		if !ok {
@@ -78,7 +83,7 @@ func Detect(remoteURL, forgeFlag, forgeURL string) (Remote, error) {
 		}
 		r.Kind = k
 	default:
-		return Remote{}, fmt.Errorf("--forge %q: want github, gitlab or gitea", forgeFlag)
+		return Remote{}, fmt.Errorf("--forge %q: want github, gitlab or gitea (forgejo is gitea)", forgeFlag)
 	}
 
 	segs := strings.Split(path, "/")
@@ -116,7 +121,7 @@ func defaultAPIBase(k Kind, scheme, host string) string {
 	}
 	switch k {
 	case GitHub:
-		if strings.EqualFold(host, "github.com") {
+		if strings.EqualFold(hostname(host), "github.com") {
 			return "https://api.github.com"
 		}
 		return scheme + "://" + host + "/api/v3"
