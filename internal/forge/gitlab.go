@@ -27,17 +27,17 @@ func newGitLab(r Remote, token string, hc *http.Client) (*gitlabClient, error) {
 }
 
 func (c *gitlabClient) err(op string, resp *gitlab.Response, err error) error {
-	return apiError(op, GitLab, c.token, status(resp), false, err)
+	return apiError(op, GitLab, c.token, gitlabStatus(resp), false, err)
 }
 
 // createErr: GitLab answers a create with 409 only for "Another open merge
 // request already exists for this source branch".
 func (c *gitlabClient) createErr(op string, resp *gitlab.Response, err error) error {
-	st := status(resp)
+	st := gitlabStatus(resp)
 	return apiError(op, GitLab, c.token, st, st == http.StatusConflict, err)
 }
 
-func status(resp *gitlab.Response) int {
+func gitlabStatus(resp *gitlab.Response) int {
 	if resp == nil || resp.Response == nil {
 		return 0
 	}
