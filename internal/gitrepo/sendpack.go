@@ -40,6 +40,27 @@ var errAlreadyThere = errors.New("remote already at commit")
 // is sent (the pre-push hook, as git push runs it); its error is returned
 // as is.
 func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.ReferenceName, commit plumbing.Hash, before func(old plumbing.Hash) error) (err error) {
+	return sendPackWith(ctx, s, ep, ref, commit, sendOptions{before: before})
+}
+
+// sendOptions are sendPack's variations.
+type sendOptions struct {
+	// before: the pre-push hook (sendPack).
+	before func(old plumbing.Hash) error
+	// lease, when set, makes the update a force push with lease: the
+	// remote ref must be at *lease (zero: absent), whatever it is an
+	// ancestor of; otherwise ErrStaleLease. base is a commit the remote
+	// has (the pull request's target head): objects are sent against it.
+	lease *plumbing.Hash
+	base  plumbing.Hash
+}
+
+// ErrStaleLease: a force push with lease found the remote branch somewhere
+// other than where gen last saw it (someone pushed to it meanwhile).
+var ErrStaleLease = errors.New("the remote branch moved since it was read (stale lease)")
+
+func sendPackWith(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.ReferenceName, commit plumbing.Hash, opt sendOptions) (err error) {
+	before := opt.before
 	tep, err := transport.NewEndpoint(ep.URL)
 	if err != nil {
 		return err
@@ -74,6 +95,13 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 	if old == commit {
 		return errAlreadyThere
 	}
+	have := old
+	if opt.lease != nil {
+		if old != *opt.lease {
+			return fmt.Errorf("%w: %s is at %s, expected %s", ErrStaleLease, ref.Short(), shortOrNone(old), shortOrNone(*opt.lease))
+		}
+		have = opt.base
+	}
 	if ar == nil {
 		return errors.New("remote advertised no capabilities")
 	}
@@ -82,7 +110,7 @@ func sendPack(ctx context.Context, s storage.Storer, ep *Endpoint, ref plumbing.
 			return err
 		}
 	}
-	objs, err := objectsToSend(s, ref, commit, old)
+	objs, err := objectsToSend(s, ref, commit, have)
 	if err != nil {
 		return err
 	}
@@ -256,4 +284,11 @@ func treeDiffObjects(s storage.Storer, newTree, oldTree plumbing.Hash, out *[]pl
 		}
 		return nil
 	})
+}
+
+func shortOrNone(h plumbing.Hash) string {
+	if h.IsZero() {
+		return "(absent)"
+	}
+	return h.String()[:12]
 }

@@ -33,7 +33,10 @@ type Source struct {
 	// the source was opened (or after the clone's last commit).
 	branch string
 	head   *object.Commit
-	push   PushTarget
+	// base is a detached source's starting point: the remote-tracking
+	// head it commits on top of.
+	base plumbing.Hash
+	push PushTarget
 	// closeFn releases what the source holds (a clone's directory).
 	closeFn func() error
 
@@ -161,6 +164,7 @@ func openDetachedSource(r *Repo, push PushTarget) (*Source, error) {
 	if s.head, err = object.GetCommit(r.objects, h); err != nil {
 		return nil, fmt.Errorf("read commit %s of %s: %w", h, tracking, err)
 	}
+	s.base = h
 	return s, nil
 }
 
