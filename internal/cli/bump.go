@@ -19,6 +19,7 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"github.com/rolloutgen/rolloutgen/internal/registry"
+	"github.com/rolloutgen/rolloutgen/internal/release"
 )
 
 type bumpOptions struct {
@@ -56,6 +57,13 @@ type bumpOptions struct {
 	from, reverts string
 	trailers      []bump.Trailer
 	expect        *kustomize.Version
+	// gates is promote's evidence, for a --pr body.
+	gates []release.Gate
+
+	// pr is --pr and its flags; flags the command's flag set (which
+	// --pr flags were given).
+	pr    prOptions
+	flags *pflag.FlagSet
 }
 
 func newBumpCmd(g *globalOptions) *cobra.Command {
@@ -120,6 +128,8 @@ func (o *bumpOptions) addCommitFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.noSign, "no-sign", false, "do not sign the commit, whatever commit.gpgSign says")
 	f.BoolVar(&o.noVerify, "no-verify", false, "skip the repository's pre-commit, prepare-commit-msg, commit-msg, post-commit and pre-push hooks, as git commit --no-verify (pass it on untrusted content)")
 	o.refresh.addFlags(f)
+	o.pr.addFlags(f)
+	o.flags = f
 }
 
 // validate checks the flags alone; each error names the flag.
@@ -166,6 +176,9 @@ func (o *bumpOptions) validateCommitFlags() error {
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", o.maxAttempts)
+	}
+	if err := o.validatePR(o.flags); err != nil {
+		return err
 	}
 	if o.refresh.enabled && !o.push && o.repoURL == "" {
 		return usagef("--refresh asks Argo CD to look at a pushed commit: add --push")
@@ -242,7 +255,7 @@ func (o *bumpOptions) open(ctx context.Context) (*bumpWork, error) {
 		// in-memory clone is a large live heap that would pay in time.
 		o.deps.SetGCPercent(bumpGCPercent)
 	}
-	return o.openLocal()
+	return o.openLocal(ctx)
 }
 
 // commit edits w.target's overlay to o.tag (and o.digest) and commits it,
@@ -261,6 +274,9 @@ func (o *bumpOptions) commit(ctx context.Context, w *bumpWork) error {
 	b := bump.Bumper{Repo: src, FS: w.fs, Root: w.root, Build: o.build, Log: o.deps.Stderr, KeepsCommits: w.src.Root() != ""}
 	if o.resolveDigest {
 		b.ResolveDigest = resolveDigest
+	}
+	if o.pr.enabled && !o.dryRun {
+		return o.commitPR(ctx, w, req, b)
 	}
 	pushes := w.ep != nil && !o.dryRun
 	if pushes {

@@ -114,7 +114,7 @@ func (o *bumpOptions) authOptions() gitrepo.AuthOptions {
 // openLocal opens the checkout holding gen.yaml (or --path), with --remote
 // as the push target when the bump pushes. With gen.yaml the caller picks
 // the target (targetFor).
-func (o *bumpOptions) openLocal() (*bumpWork, error) {
+func (o *bumpOptions) openLocal(ctx context.Context) (*bumpWork, error) {
 	w := &bumpWork{fs: kustomize.OnDisk()}
 	var repo *gitrepo.Repo
 	var err error
@@ -142,7 +142,7 @@ func (o *bumpOptions) openLocal() (*bumpWork, error) {
 		}
 	}
 	w.root = repo.Root()
-	if o.push && !o.dryRun {
+	if (o.push || o.pr.enabled) && !o.dryRun {
 		u, err := repo.RemoteURL(o.remote)
 		if err != nil {
 			return nil, usagef("--remote %q: %w; pass --repo-url or add the remote", o.remote, err)
@@ -152,10 +152,43 @@ func (o *bumpOptions) openLocal() (*bumpWork, error) {
 		}
 		w.repoURL = u
 	}
+	if o.pr.enabled {
+		return w, o.openDetached(ctx, w, repo)
+	}
 	if w.src, err = gitrepo.OpenSource(repo, o.pushTarget(w.ep)); err != nil {
 		return w, err
 	}
 	return w, nil
+}
+
+// openDetached is --pr's source: the target branch (--branch, else the
+// current one) fetched, and commits made on top of its remote-tracking
+// ref; the overlay builds from that commit's tree, not the worktree.
+func (o *bumpOptions) openDetached(ctx context.Context, w *bumpWork, repo *gitrepo.Repo) error {
+	target := o.branch
+	if target == "" {
+		b, _, err := repo.Head()
+		if err != nil {
+			return usagef("--pr: %w; pass --branch with the pull request's target", err)
+		}
+		target = b
+	}
+	fmt.Fprintf(o.deps.Stderr, "fetching %s %s\n", o.remote, target)
+	if err := repo.FetchTracking(ctx, o.remote, target); err != nil {
+		return fmt.Errorf("--pr: fetch %s %s: %w", o.remote, target, err)
+	}
+	pt := o.pushTarget(w.ep)
+	pt.Branch, pt.Detached = target, true
+	var err error
+	if w.src, err = gitrepo.OpenSource(repo, pt); err != nil {
+		return err
+	}
+	tfs, err := w.src.Files()
+	if err != nil {
+		return err
+	}
+	w.fs, w.root = kustomize.FromFS(tfs), "/"
+	return nil
 }
 
 // openClone is --repo-url: a depth-1 clone, no checkout, gen.yaml (or

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rolloutgen/rolloutgen/internal/forge"
 	"io"
 	"io/fs"
 	"os"
@@ -44,6 +45,12 @@ type Deps struct {
 	// NewKube builds the kube client of commands that read the cluster;
 	// nil means kube.NewClient (tests pass client-go's fake).
 	NewKube func(kube.Config) (*kube.Client, error)
+	// Forge builds the --pr client for a remote; nil means forge.New
+	// (tests pass an in-memory fake).
+	Forge func(remote forge.Remote, token string) (forge.Client, error)
+	// PollInterval is how often --wait-merged reads the pull request;
+	// zero means 15s.
+	PollInterval time.Duration
 }
 
 // SystemDeps returns the process's real streams, environment and directory.

@@ -234,6 +234,7 @@ func (o *promoteOptions) promoteOne(ctx context.Context, w *bumpWork, hist *gitr
 	if o.force {
 		run.trailers = append(run.trailers, bump.Trailer{Key: bump.TrailerGatesSkipped, Value: o.reason})
 	}
+	run.gates = rep.Gates
 	w.target = dst
 	return run.commit(ctx, w)
 }
