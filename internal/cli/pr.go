@@ -133,6 +133,10 @@ type prInfo struct {
 }
 
 // commitPR is commit for --pr. w.src is detached on <remote>/<target>.
+// prPushAttempts bounds the pushes to gen's branch when other runs keep
+// moving it.
+const prPushAttempts = 5
+
 func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Request, b bump.Bumper) error {
 	client, _, err := o.forgeClient(w.repoURL)
 	if err != nil {
@@ -188,13 +192,39 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 		if res, err = b.Run(ctx, req); err != nil {
 			return bumpErr(err)
 		}
-		if err := w.src.PushBranch(ctx, branch, rb.Head, gitrepo.Signature{Name: req.Committer.Name, Email: req.Committer.Email, When: req.Committer.When}); err != nil {
-			if errors.Is(err, gitrepo.ErrStaleLease) {
-				return fmt.Errorf("--pr: %w; another run pushed to %q meanwhile: run gen again", err, branch)
+		who := gitrepo.Signature{Name: req.Committer.Name, Email: req.Committer.Email, When: req.Committer.When}
+		// Another run may push to gen's branch between the read and the
+		// push (the lease then fails): read the branch again and, if it
+		// holds only gen's commits, either it already says what this run
+		// wants (nothing to push) or the push is tried again on its new
+		// head. Bounded, like bump's retries.
+		for attempt := 1; ; attempt++ {
+			err := w.src.PushBranch(ctx, branch, rb.Head, who)
+			if err == nil {
+				res.Pushed = true
+				break
 			}
-			return err
+			if !errors.Is(err, gitrepo.ErrStaleLease) || attempt == prPushAttempts {
+				if errors.Is(err, gitrepo.ErrStaleLease) {
+					return fmt.Errorf("--pr: %w; other runs kept pushing to %q: run gen again", err, branch)
+				}
+				return err
+			}
+			if rb, err = w.src.ReadBranch(ctx, branch); err != nil {
+				return err
+			}
+			for _, c := range rb.Commits {
+				if c.Parents != 1 || !slices.Contains(c.GenChange, change) {
+					return fmt.Errorf("--pr: branch %q now holds commit %s %q that gen did not make for %s; gen never overwrites it", branch, c.Hash[:12], c.Subject, change)
+				}
+			}
+			if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{res.File}) {
+				if got, err := w.src.ReadFileAt(rb.Head, res.File); err == nil && bytes.Equal(got, want) {
+					info.Unchanged, res.Commit = true, rb.Head // the other run pushed this very change
+					break
+				}
+			}
 		}
-		res.Pushed = true
 	}
 	res.Branch = branch
 	title, body := o.prText(req, res, old, want)

@@ -418,3 +418,44 @@ func TestPRBadFlagsExit2(t *testing.T) {
 		t.Error("the checkout changed")
 	}
 }
+
+// TestPRConcurrentRunsBothLand: two clones run the same --pr bump at the
+// same moment, round after round with a newer tag: both exit 0 every time
+// (the loser of the push reads gen's branch again and finds its change
+// there, or pushes again on the new head), gen's branch ends as one gen
+// commit on main with the round's tag, and there is one pull request.
+func TestPRConcurrentRunsBothLand(t *testing.T) {
+	r := newPRRepo(t)
+	other := *r
+	other.dir = filepath.Join(t.TempDir(), "other")
+	url := gittest.Git(t, r.home, r.dir, "remote", "get-url", "origin")
+	gittest.Git(t, r.home, filepath.Dir(other.dir), "clone", "-q", url, other.dir)
+	for round := range 4 {
+		tag := fmt.Sprintf("v%d", 10+round)
+		var wg sync.WaitGroup
+		codes, errs := make([]int, 2), make([]string, 2)
+		for i, rr := range []*prRepo{r, &other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i], _, errs[i] = rr.gen(t, "bump", "--tag", tag, "--pr", "--forge", "gitea")
+			}()
+		}
+		wg.Wait()
+		for i, code := range codes {
+			if code != 0 {
+				t.Fatalf("round %d, run %d: exit %d\n%s", round, i, code, errs[i])
+			}
+		}
+		if n := r.remote(t, "rev-list", "--count", "main.."+prBranch); n != "1" {
+			t.Fatalf("round %d: %s holds %s commits over main, want 1", round, prBranch, n)
+		}
+		if got := r.remote(t, "show", prBranch+":"+devOverlay); !strings.Contains(got, tag) {
+			t.Fatalf("round %d: overlay on %s:\n%s", round, prBranch, got)
+		}
+	}
+	r.remote(t, "fsck", "--strict", "--no-progress")
+	if len(r.forge.prs) != 1 {
+		t.Errorf("%d pull requests, want 1", len(r.forge.prs))
+	}
+}

@@ -125,6 +125,12 @@ func (s *Source) PushBranch(ctx context.Context, branch, lease string, who Signa
 	}
 	ref := plumbing.NewBranchReferenceName(branch)
 	err := sendPackWith(ctx, s.store, s.push.Remote, ref, s.head.Hash, sendOptions{lease: &old, base: s.base})
+	if errors.Is(err, ErrNonFastForward) {
+		// The server refused the update as a lost race (another push
+		// created or moved the branch after our lease was checked): for a
+		// push with lease that is a stale lease.
+		err = fmt.Errorf("%w: %w", ErrStaleLease, err)
+	}
 	if err != nil && !errors.Is(err, errAlreadyThere) {
 		return s.push.Remote.wrapErr("push "+branch+" to", err)
 	}
