@@ -152,15 +152,19 @@ type podRunner struct {
 	prefix string // namespaces whose pods it runs
 	logf   func(string, ...any)
 
-	mu    sync.Mutex
-	procs map[string]*podProcess // by pod UID
-	err   error                  // the last failure to start a pod, for diagnostics
+	mu     sync.Mutex
+	procs  map[string]*podProcess // by pod UID
+	starts map[string]int         // processes that exited before Ready, by pod UID
+	err    error                  // the last failure to start a pod, for diagnostics
 }
+
+// maxPodStarts bounds the starts of one pod's process.
+const maxPodStarts = 5
 
 func newPodRunner(c *cluster, dir, nsPrefix string, logf func(string, ...any)) *podRunner {
 	return &podRunner{
 		c: c, images: &imageCache{dir: filepath.Join(dir, "images")}, logDir: filepath.Join(c.procs.logDir, "pods"),
-		prefix: nsPrefix, logf: logf, procs: map[string]*podProcess{},
+		prefix: nsPrefix, logf: logf, procs: map[string]*podProcess{}, starts: map[string]int{},
 	}
 }
 
@@ -190,13 +194,29 @@ func (r *podRunner) reconcile(ctx context.Context) error {
 	if err := r.c.getJSON(ctx, &list, "pods", "-A", "--field-selector=spec.nodeName=kwok-node-0"); err != nil {
 		return err
 	}
+	// Processes of pods that are gone stop first: kwok hands a deleted
+	// pod's IP to the next pod at once, whose process could not bind it
+	// while the old one still listens there.
 	seen := map[string]bool{}
+	for _, p := range list.Items {
+		seen[p.Metadata.UID] = true
+	}
+	r.mu.Lock()
+	var gone []*podProcess
+	for uid, proc := range r.procs {
+		if !seen[uid] {
+			gone = append(gone, proc)
+		}
+	}
+	r.mu.Unlock()
+	for _, proc := range gone {
+		r.stop(proc, "pod gone")
+	}
 	for _, p := range list.Items {
 		if !strings.HasPrefix(p.Metadata.Namespace, r.prefix) {
 			continue
 		}
 		uid := p.Metadata.UID
-		seen[uid] = true
 		r.mu.Lock()
 		proc := r.procs[uid]
 		r.mu.Unlock()
@@ -214,17 +234,6 @@ func (r *podRunner) reconcile(ctx context.Context) error {
 				return err
 			}
 		}
-	}
-	r.mu.Lock()
-	var gone []*podProcess
-	for uid, proc := range r.procs {
-		if !seen[uid] {
-			gone = append(gone, proc)
-		}
-	}
-	r.mu.Unlock()
-	for _, proc := range gone {
-		r.stop(proc, "pod gone")
 	}
 	return nil
 }
@@ -250,7 +259,8 @@ func (r *podRunner) start(ctx context.Context, p pod) error {
 		}
 		proc.probe = "http://" + net.JoinHostPort(p.Status.PodIP, strconv.Itoa(port)) + rp.HTTPGet.Path
 	}
-	logf, err := os.Create(filepath.Join(r.logDir, p.Metadata.Namespace+"_"+p.Metadata.Name+".log"))
+	// Appended to: a process started again keeps the first one's log.
+	logf, err := os.OpenFile(filepath.Join(r.logDir, p.Metadata.Namespace+"_"+p.Metadata.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -294,11 +304,21 @@ func probePort(raw json.RawMessage, ports []struct {
 }
 
 // markReadyIfProbed sets the pod Ready once its probe answers 2xx. A
-// process that exited is reported, not restarted.
+// process that exited before (its port still held by a stopping one) is
+// started again on the next round, up to maxPodStarts times.
 func (r *podRunner) markReadyIfProbed(ctx context.Context, proc *podProcess, p pod) error {
 	select {
 	case <-proc.done:
-		return fmt.Errorf("pod %s: its process exited (log in %s)", proc.pod, r.logDir)
+		r.mu.Lock()
+		delete(r.procs, proc.uid)
+		r.starts[proc.uid]++
+		n := r.starts[proc.uid]
+		r.mu.Unlock()
+		if n >= maxPodStarts {
+			return fmt.Errorf("pod %s: its process exited %d times before it was Ready (logs in %s)", proc.pod, n, r.logDir)
+		}
+		r.logf("pod %s: its process exited before it was Ready; starting it again", proc.pod)
+		return nil
 	default:
 	}
 	if proc.probe != "" {
