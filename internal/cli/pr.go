@@ -133,6 +133,26 @@ type prInfo struct {
 }
 
 // commitPR is commit for --pr. w.src is detached on <remote>/<target>.
+// readGenBranch reads gen's branch for change (app/env). It is an error
+// when the branch holds a commit gen did not make for change; holds says
+// it is exactly one such commit on the target head, changing only file,
+// to want.
+func readGenBranch(ctx context.Context, w *bumpWork, branch, change, file string, want []byte) (rb gitrepo.PRBranch, holds bool, err error) {
+	if rb, err = w.src.ReadBranch(ctx, branch); err != nil {
+		return rb, false, err
+	}
+	for _, c := range rb.Commits {
+		if c.Parents != 1 || !slices.Contains(c.GenChange, change) {
+			return rb, false, fmt.Errorf("--pr: branch %q holds commit %s %q that gen did not make for %s (no Gen-Change: %s trailer); gen never overwrites it: merge or delete the branch, or pass --pr-branch", branch, c.Hash[:12], c.Subject, change, change)
+		}
+	}
+	if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{file}) {
+		got, err := w.src.ReadFileAt(rb.Head, file)
+		holds = err == nil && bytes.Equal(got, want)
+	}
+	return rb, holds, nil
+}
+
 // prPushAttempts bounds the pushes to gen's branch when other runs keep
 // moving it.
 const prPushAttempts = 5
@@ -171,22 +191,14 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 	if err != nil {
 		return err
 	}
-	rb, err := w.src.ReadBranch(ctx, branch)
+	change := req.App + "/" + req.Env
+	rb, holds, err := readGenBranch(ctx, w, branch, change, res.File, want)
 	if err != nil {
 		return err
 	}
-	change := req.App + "/" + req.Env
-	for _, c := range rb.Commits {
-		if c.Parents != 1 || !slices.Contains(c.GenChange, change) {
-			return fmt.Errorf("--pr: branch %q holds commit %s %q that gen did not make for %s (no Gen-Change: %s trailer); gen never overwrites it: merge or delete the branch, or pass --pr-branch", branch, c.Hash[:12], c.Subject, change, change)
-		}
-	}
 	info := prInfo{Branch: branch, Base: target}
-	if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{res.File}) {
-		if got, err := w.src.ReadFileAt(rb.Head, res.File); err == nil && bytes.Equal(got, want) {
-			info.Unchanged = true
-			res.Commit = rb.Head
-		}
+	if holds {
+		info.Unchanged, res.Commit = true, rb.Head
 	}
 	if !info.Unchanged {
 		if res, err = b.Run(ctx, req); err != nil {
@@ -210,19 +222,12 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 				}
 				return err
 			}
-			if rb, err = w.src.ReadBranch(ctx, branch); err != nil {
+			if rb, holds, err = readGenBranch(ctx, w, branch, change, res.File, want); err != nil {
 				return err
 			}
-			for _, c := range rb.Commits {
-				if c.Parents != 1 || !slices.Contains(c.GenChange, change) {
-					return fmt.Errorf("--pr: branch %q now holds commit %s %q that gen did not make for %s; gen never overwrites it", branch, c.Hash[:12], c.Subject, change)
-				}
-			}
-			if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{res.File}) {
-				if got, err := w.src.ReadFileAt(rb.Head, res.File); err == nil && bytes.Equal(got, want) {
-					info.Unchanged, res.Commit = true, rb.Head // the other run pushed this very change
-					break
-				}
+			if holds {
+				info.Unchanged, res.Commit = true, rb.Head // the other run pushed this very change
+				break
 			}
 		}
 	}

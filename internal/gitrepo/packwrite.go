@@ -263,39 +263,32 @@ func (w *packWriter) resolve() error {
 	return nil
 }
 
-// thinBases names the bases of unresolved REF deltas that are neither in
-// the pack (whole or resolved) nor yet unresolved deltas themselves, but
-// are in the store.
+// thinBases names, once each, the bases of unresolved REF deltas that
+// are not whole (or resolved) objects of the pack but are in the store. A
+// base that is an unresolved delta of the pack is not in the store: it is
+// resolved once its own base has been appended.
 func (w *packWriter) thinBases() []plumbing.Hash {
-	inPack := make(map[plumbing.Hash]bool)
+	skip := make(map[plumbing.Hash]bool) // in the pack, or named already
 	var want []plumbing.Hash
 	for i := range w.entries {
 		e := &w.entries[i]
 		if !e.isDelta() {
-			inPack[e.hash] = true
+			skip[e.hash] = true
 		} else if e.typ == plumbing.REFDeltaObject {
 			want = append(want, e.base)
 		}
 	}
 	var missing []plumbing.Hash
 	for _, h := range want {
-		if inPack[h] || slicesContainsHash(missing, h) {
+		if skip[h] {
 			continue
 		}
+		skip[h] = true
 		if w.store.HasEncodedObject(h) == nil {
 			missing = append(missing, h)
 		}
 	}
 	return missing
-}
-
-func slicesContainsHash(hs []plumbing.Hash, h plumbing.Hash) bool {
-	for _, x := range hs {
-		if x == h {
-			return true
-		}
-	}
-	return false
 }
 
 // fixThin appends the objects named by missing, read from the store, to
@@ -315,7 +308,7 @@ func (w *packWriter) fixThin(missing []plumbing.Hash) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pack: delta base %s: %w", h, err)
 		}
-		content, err := readAll(obj)
+		content, err := objectBytes(obj)
 		if err != nil {
 			return nil, fmt.Errorf("pack: delta base %s: %w", h, err)
 		}
@@ -369,7 +362,8 @@ func writeObjectHeader(b *bytes.Buffer, t plumbing.ObjectType, size int64) {
 	b.WriteByte(c)
 }
 
-func readAll(obj plumbing.EncodedObject) ([]byte, error) {
+// objectBytes is an object's whole content.
+func objectBytes(obj plumbing.EncodedObject) ([]byte, error) {
 	r, err := obj.Reader()
 	if err != nil {
 		return nil, err

@@ -133,12 +133,11 @@ func readBlob(r *Repo, h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	rd, err := o.Reader()
+	b, err := objectBytes(o)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	return b, nil
 }
 
 // lookupPath walks only the trees on path, scanning each one as it is
