@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -13,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 func TestHandler(t *testing.T) {
@@ -72,7 +70,7 @@ func TestBinary(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	body := pollGet(t, "http://"+addr+"/api/check", done)
+	body := testtool.PollGet(t, "http://"+addr+"/api/check", "rollouts-demo", done)
 	if body != `{"message":"v4"}` {
 		t.Errorf("/api/check = %q, want the stamped version v4", body)
 	}
@@ -97,30 +95,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// pollGet retries until the server answers, the process exits, or 30 s pass.
-func pollGet(t *testing.T, url string, exited <-chan error) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("rollouts-demo exited before answering: %v", err)
-		case <-ctx.Done():
-			t.Fatalf("no answer from %s within 30 s: %v", url, errors.Join(err, ctx.Err()))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

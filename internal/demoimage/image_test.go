@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -23,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/rolloutgen/rolloutgen/internal/demoimage"
+	"github.com/rolloutgen/rolloutgen/internal/testtool"
 )
 
 // TestPushPullRun builds two versions, pushes them to an in-process
@@ -142,26 +142,7 @@ func runPulled(t *testing.T, img v1.Image) string {
 	go func() { exited <- cmd.Wait() }()
 	defer func() { _ = cmd.Process.Kill(); <-exited }()
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/api/check")
-		if err == nil {
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("pulled binary exited before answering: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pulled binary did not answer on %s within 30 s: %v", addr, err)
-		}
-	}
+	return testtool.PollGet(t, "http://"+addr+"/api/check", "pulled binary", exited)
 }
 
 // basicAuth lets through only requests with the given credentials, as a
