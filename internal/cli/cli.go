@@ -48,9 +48,6 @@ type Deps struct {
 	// Forge builds the --pr client for a remote; nil means forge.New
 	// (tests pass an in-memory fake).
 	Forge func(remote forge.Remote, token string) (forge.Client, error)
-	// PollInterval is how often --wait-merged reads the pull request;
-	// zero means 15s.
-	PollInterval time.Duration
 }
 
 // SystemDeps returns the process's real streams, environment and directory.

@@ -33,10 +33,8 @@ type prOptions struct {
 	autoMerge    bool
 	waitMerged   bool
 	mergeTimeout time.Duration
+	mergePoll    time.Duration
 }
-
-// defaultPollInterval is how often --wait-merged reads the pull request.
-const defaultPollInterval = 15 * time.Second
 
 func (p *prOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&p.enabled, "pr", false, "open a pull request instead of pushing: commit on top of <remote>/<branch> without touching the checkout, push to gen/<app>-<env>")
@@ -48,13 +46,14 @@ func (p *prOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&p.autoMerge, "auto-merge", false, "with --pr: merge once the checks pass (GitLab, Gitea; not GitHub)")
 	f.BoolVar(&p.waitMerged, "wait-merged", false, "with --pr: wait until the pull request is merged (exit 0) or closed (exit 1)")
 	f.DurationVar(&p.mergeTimeout, "merge-timeout", 30*time.Minute, "with --wait-merged: give up after this long (exit 1)")
+	f.DurationVar(&p.mergePoll, "merge-poll", 15*time.Second, "with --wait-merged: how often to read the pull request's state")
 }
 
 // validate checks the --pr flags against each other and the commit flags.
 func (o *bumpOptions) validatePR(f *pflag.FlagSet) error {
 	p := o.pr
 	if !p.enabled {
-		for _, name := range []string{"pr-branch", "forge", "forge-url", "labels", "reviewers", "auto-merge", "wait-merged", "merge-timeout"} {
+		for _, name := range []string{"pr-branch", "forge", "forge-url", "labels", "reviewers", "auto-merge", "wait-merged", "merge-timeout", "merge-poll"} {
 			if f != nil && f.Changed(name) {
 				return usagef("--%s needs --pr", name)
 			}
@@ -70,8 +69,12 @@ func (o *bumpOptions) validatePR(f *pflag.FlagSet) error {
 		return usagef("--pr needs gen.yaml's app and environment (its commits carry Gen-Change: APP/ENV): --path is not supported")
 	case p.waitMerged && p.mergeTimeout <= 0:
 		return usagef("--merge-timeout %s: want a positive duration", p.mergeTimeout)
+	case p.waitMerged && p.mergePoll <= 0:
+		return usagef("--merge-poll %s: want a positive duration", p.mergePoll)
 	case !p.waitMerged && f != nil && f.Changed("merge-timeout"):
 		return usagef("--merge-timeout needs --wait-merged")
+	case !p.waitMerged && f != nil && f.Changed("merge-poll"):
+		return usagef("--merge-poll needs --wait-merged")
 	}
 	if p.branch != "" {
 		if err := gitrepo.CheckBranchName(p.branch); err != nil {
@@ -309,10 +312,7 @@ func (o *bumpOptions) decoratePR(ctx context.Context, c forge.Client, n int64) e
 // waitMerged polls the pull request until it is merged (nil), closed
 // (exit 1) or --merge-timeout passes (exit 1).
 func (o *bumpOptions) waitMerged(ctx context.Context, c forge.Client, pr *forge.PullRequest) error {
-	interval := o.deps.PollInterval
-	if interval <= 0 {
-		interval = defaultPollInterval
-	}
+	interval := o.pr.mergePoll
 	ctx, cancel := context.WithTimeout(ctx, o.pr.mergeTimeout)
 	defer cancel()
 	fmt.Fprintf(o.deps.Stderr, "waiting for #%d to be merged (--merge-timeout %s)\n", pr.Number, o.pr.mergeTimeout)

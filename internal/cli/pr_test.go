@@ -154,9 +154,8 @@ func (r *prRepo) gen(t *testing.T, args ...string) (int, string, string) {
 	var gotToken string
 	deps := Deps{
 		Stdout: &out, Stderr: &errb, Dir: r.dir,
-		Getenv:       func(k string) string { return env[k] },
-		Now:          func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
-		PollInterval: time.Millisecond,
+		Getenv: func(k string) string { return env[k] },
+		Now:    func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 		Forge: func(_ forge.Remote, token string) (forge.Client, error) {
 			gotToken = token
 			return r.forge, nil
@@ -357,19 +356,19 @@ func TestPRExistsRaceUpdatesTheOtherPR(t *testing.T) {
 func TestPRWaitMergedAndAutoMerge(t *testing.T) {
 	r := newPRRepo(t)
 	r.forge.states = []forge.State{forge.StateOpen, forge.StateOpen, forge.StateMerged}
-	if code, _, stderr := r.gen(t, append(prFlags, "--auto-merge", "--wait-merged")...); code != 0 {
+	if code, _, stderr := r.gen(t, append(prFlags, "--auto-merge", "--wait-merged", "--merge-poll", "1ms")...); code != 0 {
 		t.Fatalf("merged: exit %d\n%s", code, stderr)
 	}
 	if r.forge.gets != 3 || !slices.Equal(r.forge.auto, []int64{1}) {
 		t.Errorf("gets %d auto %v", r.forge.gets, r.forge.auto)
 	}
 	r.forge.states, r.forge.gets = []forge.State{forge.StateClosed}, 0
-	code, _, stderr := r.gen(t, "bump", "--tag", "v4", "--pr", "--forge", "gitea", "--wait-merged")
+	code, _, stderr := r.gen(t, "bump", "--tag", "v4", "--pr", "--forge", "gitea", "--wait-merged", "--merge-poll", "1ms")
 	if code != 1 || !strings.Contains(stderr, "closed without merging") {
 		t.Errorf("closed: exit %d\n%s", code, stderr)
 	}
 	r.forge.states = []forge.State{forge.StateOpen}
-	code, _, stderr = r.gen(t, "bump", "--tag", "v4", "--pr", "--forge", "gitea", "--wait-merged", "--merge-timeout", "30ms")
+	code, _, stderr = r.gen(t, "bump", "--tag", "v4", "--pr", "--forge", "gitea", "--wait-merged", "--merge-poll", "1ms", "--merge-timeout", "30ms")
 	if code != 1 || !strings.Contains(stderr, "--merge-timeout") {
 		t.Errorf("timeout: exit %d\n%s", code, stderr)
 	}
@@ -388,6 +387,8 @@ func TestPRBadFlagsExit2(t *testing.T) {
 		{[]string{"--forge", "bitbucket"}, "--forge"},
 		{[]string{"--auto-merge", "--forge", "github"}, "--auto-merge"},
 		{[]string{"--wait-merged", "--merge-timeout", "0s"}, "--merge-timeout"},
+		{[]string{"--wait-merged", "--merge-poll", "0s"}, "--merge-poll"},
+		{[]string{"--merge-poll", "1s"}, "--merge-poll"},
 	} {
 		args := append([]string{"bump", "--tag", "v3", "--pr"}, tc.args...)
 		if !slices.Contains(tc.args, "--forge") {
