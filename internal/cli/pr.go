@@ -139,8 +139,10 @@ type prInfo struct {
 // readGenBranch reads gen's branch for change (app/env). It is an error
 // when the branch holds a commit gen did not make for change; holds says
 // it is exactly one such commit on the target head, changing only file,
-// to want.
-func readGenBranch(ctx context.Context, w *bumpWork, branch, change, file string, want []byte) (rb gitrepo.PRBranch, holds bool, err error) {
+// to want, and signed if signs (gen signs now: an unsigned commit made
+// before signing was set up is replaced, so the pull request can meet a
+// signed-commits rule).
+func readGenBranch(ctx context.Context, w *bumpWork, branch, change, file string, want []byte, signs bool) (rb gitrepo.PRBranch, holds bool, err error) {
 	if rb, err = w.src.ReadBranch(ctx, branch); err != nil {
 		return rb, false, err
 	}
@@ -149,7 +151,7 @@ func readGenBranch(ctx context.Context, w *bumpWork, branch, change, file string
 			return rb, false, fmt.Errorf("--pr: branch %q holds commit %s %q that gen did not make for %s (no Gen-Change: %s trailer); gen never overwrites it: merge or delete the branch, or pass --pr-branch", branch, c.Hash[:12], c.Subject, change, change)
 		}
 	}
-	if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{file}) {
+	if rb.Head != "" && len(rb.Commits) == 1 && rb.OnBase && slices.Equal(rb.Files, []string{file}) && (rb.Commits[0].Signed || !signs) {
 		got, err := w.src.ReadFileAt(rb.Head, file)
 		holds = err == nil && bytes.Equal(got, want)
 	}
@@ -195,7 +197,12 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 		return err
 	}
 	change := req.App + "/" + req.Env
-	rb, holds, err := readGenBranch(ctx, w, branch, change, res.File, want)
+	who := gitrepo.Signature{Name: req.Committer.Name, Email: req.Committer.Email, When: req.Committer.When}
+	signs, err := w.src.Signs(ctx, who)
+	if err != nil {
+		return bumpErr(err)
+	}
+	rb, holds, err := readGenBranch(ctx, w, branch, change, res.File, want, signs)
 	if err != nil {
 		return err
 	}
@@ -207,7 +214,6 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 		if res, err = b.Run(ctx, req); err != nil {
 			return bumpErr(err)
 		}
-		who := gitrepo.Signature{Name: req.Committer.Name, Email: req.Committer.Email, When: req.Committer.When}
 		// Another run may push to gen's branch between the read and the
 		// push (the lease then fails): read the branch again and, if it
 		// holds only gen's commits, either it already says what this run
@@ -225,7 +231,7 @@ func (o *bumpOptions) commitPR(ctx context.Context, w *bumpWork, req bump.Reques
 				}
 				return err
 			}
-			if rb, holds, err = readGenBranch(ctx, w, branch, change, res.File, want); err != nil {
+			if rb, holds, err = readGenBranch(ctx, w, branch, change, res.File, want, signs); err != nil {
 				return err
 			}
 			if holds {

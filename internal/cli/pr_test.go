@@ -460,3 +460,38 @@ func TestPRConcurrentRunsBothLand(t *testing.T) {
 		t.Errorf("%d pull requests, want 1", len(r.forge.prs))
 	}
 }
+
+// An unsigned commit of gen's on its branch, made before signing was set
+// up, is not "the same change" once gen signs: it is replaced by a signed
+// one (a branch rule requiring signed commits would refuse the pull
+// request otherwise), and the run after that is a no-op again.
+func TestPRReplacesUnsignedCommitOnceSigning(t *testing.T) {
+	r := newPRRepo(t)
+	if code, _, stderr := r.gen(t, append(prFlags, "--no-sign")...); code != 0 {
+		t.Fatalf("unsigned run: exit %d\n%s", code, stderr)
+	}
+	unsigned := r.remote(t, "rev-parse", prBranch)
+	keyFile := gittest.SSHKeygen(t, "")
+	for _, kv := range [][2]string{{"commit.gpgSign", "true"}, {"gpg.format", "ssh"}, {"user.signingKey", keyFile}} {
+		gittest.Git(t, r.home, r.dir, "config", kv[0], kv[1])
+	}
+	code, stdout, stderr := r.gen(t, prFlags...)
+	if code != 0 {
+		t.Fatalf("signed run: exit %d\n%s", code, stderr)
+	}
+	signed := r.remote(t, "rev-parse", prBranch)
+	if signed == unsigned || strings.Contains(stdout, "nothing pushed") {
+		t.Fatalf("gen kept its unsigned commit %s although it signs now:\n%s", unsigned, stdout)
+	}
+	allowed := gittest.AllowedSigners(t, "committer@example.com", keyFile+".pub")
+	gittest.Git(t, r.home, r.bare, "-c", "gpg.ssh.allowedSignersFile="+allowed, "verify-commit", signed)
+	if parent := r.remote(t, "rev-parse", prBranch+"^"); parent != r.remote(t, "rev-parse", "main") {
+		t.Errorf("the signed commit sits on %s, not on main", parent)
+	}
+	if code, stdout, _ := r.gen(t, prFlags...); code != 0 || !strings.Contains(stdout, "nothing pushed") || r.remote(t, "rev-parse", prBranch) != signed {
+		t.Errorf("third run: exit %d, want a no-op on the signed commit:\n%s", code, stdout)
+	}
+	if r.forge.creates != 1 {
+		t.Errorf("%d pull requests opened, want 1 (then updated)", r.forge.creates)
+	}
+}

@@ -22,6 +22,9 @@ type BranchCommit struct {
 	Parents int
 	// GenChange holds the values of the commit's Gen-Change trailers.
 	GenChange []string
+	// Signed: the commit carries a signature (gpgsig header, OpenPGP, SSH
+	// or X.509), whether or not anyone can verify it here.
+	Signed bool
 }
 
 // PRBranch is a remote branch compared with the detached source's base
@@ -92,6 +95,9 @@ func (s *Source) ReadBranch(ctx context.Context, branch string) (PRBranch, error
 				c.GenChange = append(c.GenChange, v)
 			}
 		}
+		if c.Signed, err = s.repo.commitSigned(c.Hash); err != nil {
+			return b, err
+		}
 		b.Commits = append(b.Commits, c)
 		b.OnBase = strings.Fields(f[1])[0] == base
 	}
@@ -101,6 +107,13 @@ func (s *Source) ReadBranch(ctx context.Context, branch string) (PRBranch, error
 	}
 	b.Files = strings.Fields(diff)
 	return b, nil
+}
+
+// Signs reports whether the commits the source makes are signed (the
+// signing settings resolved as for the commit itself).
+func (s *Source) Signs(ctx context.Context, committer Signature) (bool, error) {
+	sg, err := s.commitSigner(ctx, committer)
+	return sg != nil, err
 }
 
 // ReadFileAt is path's content at commit rev (a full hash).

@@ -33,6 +33,15 @@ func (r *Repo) ReadFile(rev, path string) ([]byte, error) {
 	return readBlob(r, e.Hash)
 }
 
+// commitSigned reports whether commit hash carries a signature header.
+func (r *Repo) commitSigned(hash string) (bool, error) {
+	c, err := r.resolveCommit(hash)
+	if err != nil {
+		return false, err
+	}
+	return c.PGPSignature != "", nil
+}
+
 // ResolveCommit names rev's commit (a full hash), for callers that read
 // many files at one revision: resolving it once spares each ReadFile the
 // ref reads.
