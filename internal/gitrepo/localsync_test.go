@@ -19,6 +19,7 @@ func TestPushLocalReapplySyncsCheckout(t *testing.T) {
 	tests := []struct {
 		name       string
 		other      map[string]string
+		fetch      bool // git fetch after the other push, before gen pushes
 		wantPushed bool
 		wantApp1   string
 	}{
@@ -28,6 +29,11 @@ func TestPushLocalReapplySyncsCheckout(t *testing.T) {
 		}, wantPushed: true, wantApp1: "tag: v2\n"},
 		{name: "remote already has it", other: map[string]string{app1: "tag: v2\n", "README.md": "moved\n"}, wantApp1: "tag: v2\n"},
 		{name: "same entry, other tag", other: map[string]string{app1: "tag: v5\n"}, wantPushed: true, wantApp1: "tag: v2\n"},
+		// The user fetched the other push (gen wait --revision and --pr
+		// fetch) but did not pull: the branch is behind its tracking ref,
+		// with nothing of its own, so the bump is re-applied all the same.
+		{name: "fetched, not pulled", other: map[string]string{"overlays/dev/app2/kustomization.yaml": "tag: v9\n"},
+			fetch: true, wantPushed: true, wantApp1: "tag: v2\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +48,9 @@ func TestPushLocalReapplySyncsCheckout(t *testing.T) {
 
 			repo, meta, _ := commitBumpV2(t, dir)
 			r.Commit(t, "someone else", tt.other)
+			if tt.fetch {
+				gittest.Git(t, r.Home, dir, "fetch", "-q", "origin")
+			}
 			var sl sleeps
 			res, err := pushBumpV2(t, repo, meta, &sl)
 			if err != nil {

@@ -342,18 +342,36 @@ func (s *Source) Push(ctx context.Context, f PushFile) (PushResult, error) {
 
 // mayReapply: a checkout's branch may follow a re-applied push only when
 // it holds nothing of the user's that the remote lacks — head is our bump
-// (committed) on top of the remote-tracking ref, or (nothing committed)
-// head is that ref.
+// (committed) on top of the remote-tracking ref or of a commit the ref
+// already contains (the user fetched but did not pull: `gen wait
+// --revision` and --pr fetch), or (nothing committed) head is that ref or
+// behind it.
 func (s *Source) mayReapply(committed bool, head plumbing.Hash) bool {
 	tracking, found, err := s.repo.readRef(plumbing.NewRemoteReferenceName(s.remoteName(), s.push.Branch).String())
 	if err != nil || !found {
 		return false
 	}
-	if !committed {
-		return head == tracking
+	base := head
+	if committed {
+		c, err := object.GetCommit(s.store, head)
+		if err != nil || len(c.ParentHashes) != 1 {
+			return false
+		}
+		base = c.ParentHashes[0]
 	}
-	c, err := object.GetCommit(s.store, head)
-	return err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == tracking
+	if base == tracking {
+		return true
+	}
+	bc, err := object.GetCommit(s.store, base)
+	if err != nil {
+		return false
+	}
+	tc, err := object.GetCommit(s.store, tracking)
+	if err != nil {
+		return false
+	}
+	behind, err := bc.IsAncestor(tc)
+	return err == nil && behind
 }
 
 func (s *Source) remoteName() string {
