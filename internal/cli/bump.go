@@ -16,6 +16,7 @@ import (
 	"github.com/rolloutgen/rolloutgen/internal/argocd"
 	"github.com/rolloutgen/rolloutgen/internal/bump"
 	"github.com/rolloutgen/rolloutgen/internal/config"
+	"github.com/rolloutgen/rolloutgen/internal/errinfo"
 	"github.com/rolloutgen/rolloutgen/internal/gitrepo"
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 	"github.com/rolloutgen/rolloutgen/internal/registry"
@@ -415,6 +416,10 @@ func resolveDigest(ctx context.Context, image, tag string) (string, error) {
 // signing asked for with no usable key is a configuration error. A hook's
 // refusal is a failed check (1).
 func bumpErr(err error) error {
+	if c := errinfo.Of(err).Commit; c != "" && errors.Is(err, gitrepo.ErrPushRefused) {
+		// The kept commit can never be pushed there: say what to do.
+		return fmt.Errorf("%w; open a pull request with --pr instead, and drop the commit with `git reset --keep %s^`", err, short12(c))
+	}
 	for _, e := range []error{bump.ErrImage, bump.ErrNoKustomization, bump.ErrUnsafeValue, gitrepo.ErrNoRemote, gitrepo.ErrCannotSign, kustomize.ErrInvalidTag, kustomize.ErrInvalidDigest, kustomize.ErrInvalidImage, registry.ErrTagNotFound} {
 		if errors.Is(err, e) {
 			return usageErr(err)

@@ -144,6 +144,12 @@ func TestBumpPushRejectedByHook(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "remote: main is protected: open a pull request") || strings.Count(stderr, "gen: ") != 1 {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
+	// The commit stays, as after git commit && git push, and the message
+	// names the way out: it can never be pushed there.
+	kept := gittest.Git(t, remote.Home, dir, "rev-parse", "HEAD")
+	if want := "drop the commit with `git reset --keep " + kept[:12] + "^`"; !strings.Contains(stderr, want) || !strings.Contains(stderr, "--pr") {
+		t.Errorf("stderr lacks %q and --pr:\n%s", want, stderr)
+	}
 }
 
 func TestBumpRemoteModeOverHTTPWithToken(t *testing.T) {
