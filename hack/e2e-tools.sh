@@ -19,7 +19,9 @@
 #   bin/    kube-apiserver kube-controller-manager kube-scheduler
 #           rollouts-controller rolloutsverdict argocd kwok kustomize
 #           git-verify-wrapper.sh gpg-wrapper.sh (from the argo-cd module)
+#           traefik gitea
 #   share/  rollouts-crds/ argocd-crds/ kwok-stages/ (from the modules)
+#           gitea/{templates,options} (Gitea reads them from its work dir)
 #   stamps/ one file per tool
 #   logs/   one build log per tool
 set -euo pipefail
@@ -44,6 +46,7 @@ declare -A ldflags=(
 	[kwok]="-s -w"
 	[kustomize]="-s -w"
 	[traefik]="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=v3.7.13 -X github.com/traefik/traefik/v3/pkg/version.Codename=rolloutgen-e2e -X github.com/traefik/traefik/v3/pkg/version.BuildDate=1970-01-01T00:00:00Z"
+	[gitea]="-s -w -X main.Version=$(cat "$tools_src/gitea/version") -X 'main.Tags=sqlite sqlite_unlock_notify'"
 )
 declare -A pkgs=(
 	[kubernetes]="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
@@ -52,6 +55,7 @@ declare -A pkgs=(
 	[kwok]="sigs.k8s.io/kwok/cmd/kwok"
 	[kustomize]="sigs.k8s.io/kustomize/kustomize/v5"
 	[traefik]="github.com/traefik/traefik/v3/cmd/traefik"
+	[gitea]="."
 )
 declare -A outputs=(
 	[kubernetes]="kube-apiserver kube-controller-manager kube-scheduler"
@@ -60,8 +64,10 @@ declare -A outputs=(
 	[kwok]="kwok"
 	[kustomize]="kustomize"
 	[traefik]="traefik"
+	[gitea]="gitea"
 )
-order=(kubernetes rollouts argocd kwok traefik kustomize)
+# Gitea last: it shares little of the others' build cache.
+order=(kubernetes rollouts argocd kwok traefik kustomize gitea)
 
 # module_dir MODULE: the module's directory in the module cache, resolved
 # through the wrapper module in the current directory (so the version is the
@@ -75,7 +81,14 @@ stamp_of() {
 	{
 		go version
 		echo "${ldflags[$t]}"
-		cat "$tools_src/$t"/go.mod "$tools_src/$t"/go.sum
+		if [[ $t == gitea ]]; then
+			# No wrapper module: the pin, the recipe and the C compiler.
+			cat "$tools_src/gitea/version"
+			declare -f prepare_gitea
+			gcc --version | head -n 1
+		else
+			cat "$tools_src/$t"/go.mod "$tools_src/$t"/go.sum
+		fi
 		# the wrapper's own programs, subdirectories included (rolloutsverdict)
 		find "$tools_src/$t" -name '*.go' | sort | xargs -r cat
 		# the recipe that patches Traefik's build is part of what is built
@@ -146,6 +159,26 @@ prepare_traefik() {
 	echo "$src/traefik"
 }
 
+# gitea_module_dir: Gitea's module directory in the module cache, downloaded
+# outside any module (only Gitea's own go.mod matters).
+gitea_module_dir() {
+	local v
+	v=$(cat "$tools_src/gitea/version")
+	(cd "$dir" && GOFLAGS= go mod download -json "code.gitea.io/gitea@$v" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+}
+
+# prepare_gitea: Gitea is built in a writable copy of its own module (its
+# go.mod's replace directives apply only there), with CGO on for SQLite.
+# Prints the directory to build in.
+prepare_gitea() {
+	local m
+	m=$(gitea_module_dir)
+	[[ -d $m ]] || { echo "e2e-tools: code.gitea.io/gitea not in the module cache" >&2; return 1; }
+	command -v gcc >/dev/null || { echo "e2e-tools: gitea needs gcc (CGO, for SQLite): apt-get install -y gcc" >&2; return 1; }
+	copy_tree "$m" "$dir/src/gitea"
+	echo "$dir/src/gitea"
+}
+
 # data TOOL: files the harness needs from the tool's module, not committed.
 data() {
 	case $1 in
@@ -159,6 +192,14 @@ data() {
 		for f in git-verify-wrapper.sh gpg-wrapper.sh; do
 			install -m 0755 "$d/hack/$f" "$bin/$f"
 		done
+		;;
+	gitea)
+		local m
+		m=$(gitea_module_dir)
+		rm -rf "$share/gitea"
+		mkdir -p "$share/gitea"
+		copy_tree "$m/templates" "$share/gitea/templates"
+		copy_tree "$m/options" "$share/gitea/options"
 		;;
 	kwok)
 		local d
@@ -178,6 +219,7 @@ data_present() {
 	rollouts) [[ -d $share/rollouts-crds ]] ;;
 	argocd) [[ -d $share/argocd-crds && -x $bin/git-verify-wrapper.sh && -x $bin/gpg-wrapper.sh ]] ;;
 	kwok) [[ -d $share/kwok-stages ]] ;;
+	gitea) [[ -d $share/gitea/templates && -d $share/gitea/options ]] ;;
 	*) true ;;
 	esac
 }
@@ -212,11 +254,18 @@ for t in "${order[@]}"; do
 	fi
 	echo "e2e-tools: building $t (${outputs[$t]}); log: $dir/logs/$t.log" >&2
 	start=$(date +%s)
-	if [[ $t == traefik ]]; then
-		cd "$(prepare_traefik)"
-	fi
+	tags=()
+	cgo=0
+	case $t in
+	traefik) cd "$(prepare_traefik)" ;;
+	gitea)
+		cd "$(prepare_gitea)"
+		tags=(-tags "sqlite sqlite_unlock_notify")
+		cgo=1
+		;;
+	esac
 	# shellcheck disable=SC2086 # pkgs and outputs are word lists on purpose
-	if ! nice -n 19 go build -trimpath -ldflags "${ldflags[$t]}" -o "$bin/" ${pkgs[$t]} >"$dir/logs/$t.log" 2>&1; then
+	if ! CGO_ENABLED=$cgo nice -n 19 go build -trimpath "${tags[@]}" -ldflags "${ldflags[$t]}" -o "$bin/" ${pkgs[$t]} >"$dir/logs/$t.log" 2>&1; then
 		echo "e2e-tools: building $t failed; last lines of $dir/logs/$t.log:" >&2
 		tail -n 30 "$dir/logs/$t.log" >&2
 		exit 1

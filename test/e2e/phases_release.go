@@ -104,27 +104,32 @@ func (s *scenario) promoteToStaging() {
 	s.walkCanary("staging", "v2", nil)
 }
 
-// rollbackThroughWindow: after staging's full promotion, gen rollback
-// --tag v1 returns to the previous ReplicaSet through spec.rollbackWindow:
-// the controller skips the steps (a SkipSteps event), no pause is ever
-// seen, and gen status says "rollback (window)".
-func (s *scenario) rollbackThroughWindow() {
-	s.phase("gen rollback staging --tag v1 after the full promotion → fast-tracked (rollbackWindow)", func() {
-		// The walks used up the staging Rollout's Event budget in the
-		// controller (client-go: 25 per object, then one per 5 minutes):
-		// the SkipSteps Event would be dropped. A fresh controller records
-		// it; gen status's "rollback (window)" depends on it (README).
+// rollbackThroughWindow: right after env's full promotion to v2, gen
+// rollback --tag v1 returns to the previous ReplicaSet through
+// spec.rollbackWindow: the controller skips the steps, no pause is ever
+// seen, and gen status says "rollback (window)". It must come within the
+// old ReplicaSet's scale-down delay (30 s): the controller records the
+// SkipSteps Event only while that ReplicaSet is still active
+// (rollout/canary.go, syncRolloutStatusCanary); later it still
+// fast-tracks, saying so only in its RolloutCompleted Event.
+func (s *scenario) rollbackThroughWindow(env string) {
+	s.phase("gen rollback "+env+" --tag v1 after the full promotion → fast-tracked (rollbackWindow)", func() {
+		// The walks used up the Rollout's Event budget in the controller
+		// (client-go: 25 per object, then one per 5 minutes): the
+		// SkipSteps Event would be dropped. A fresh controller records it;
+		// gen status's "rollback (window)" depends on it (README).
 		if err := s.c.restartRollouts(s.ctx); err != nil {
 			s.t.Fatal(err)
 		}
-		s.gen("rollback", "--env", "staging", "--tag", "v1", "--push", "--refresh")
+		s.gen("rollback", "--env", env, "--tag", "v1", "--push", "--refresh")
 		sha := s.headCommit()
-		if msg := s.gitShow(sha); !strings.Contains(msg, "rollback rollouts-demo/staging: v2 -> v1") || !strings.Contains(msg, "Reverts: ") {
-			s.t.Fatalf("rollback commit %s: want message %q and a Reverts trailer:\n%s", sha, "rollback rollouts-demo/staging: v2 -> v1", msg)
+		want := "rollback rollouts-demo/" + env + ": v2 -> v1"
+		if msg := s.gitShow(sha); !strings.Contains(msg, want) || !strings.Contains(msg, "Reverts: ") {
+			s.t.Fatalf("rollback commit %s: want message %q and a Reverts trailer:\n%s", sha, want, msg)
 		}
 		var paused string // a pause seen on the way: the rollback was not fast-tracked
-		s.wait("staging back at v1", 3*time.Minute, func() (bool, string, error) {
-			r, err := s.c.rollout(s.ctx, envNS("staging"), rolloutName)
+		s.wait(env+" back at v1", 3*time.Minute, func() (bool, string, error) {
+			r, err := s.c.rollout(s.ctx, envNS(env), rolloutName)
 			if err != nil {
 				return false, "", err
 			}
@@ -136,21 +141,19 @@ func (s *scenario) rollbackThroughWindow() {
 		if paused != "" {
 			s.t.Fatalf("the rollback to v1 paused on the way (%s): the rollback window did not fast-track it", paused)
 		}
-		// The controller records the fast track only as an Event
-		// (rollout/canary.go, syncRolloutStatusCanary).
-		_, err := poll(s.ctx, "SkipSteps event on the staging Rollout", time.Minute, 0, s.c.procs.exited, func() (bool, string, error) {
-			out, err := s.c.kubectl(s.ctx, "get", "events", "-n", envNS("staging"), "--field-selector", "reason=SkipSteps", "-o", "name")
+		_, err := poll(s.ctx, "SkipSteps event on the "+env+" Rollout", time.Minute, 0, s.c.procs.exited, func() (bool, string, error) {
+			out, err := s.c.kubectl(s.ctx, "get", "events", "-n", envNS(env), "--field-selector", "reason=SkipSteps", "-o", "name")
 			return strings.TrimSpace(out) != "", out, err
 		})
 		if err != nil {
-			ev, _ := s.c.kubectl(s.ctx, "get", "events", "-n", envNS("staging"), "--sort-by=.lastTimestamp")
-			rs, _ := s.c.kubectl(s.ctx, "get", "rs", "-n", envNS("staging"), "-o", "yaml")
-			s.t.Errorf("%v\nevents in staging:\n%s\nReplicaSets:\n%s", err, ev, rs)
+			ev, _ := s.c.kubectl(s.ctx, "get", "events", "-n", envNS(env), "--sort-by=.lastTimestamp")
+			rs, _ := s.c.kubectl(s.ctx, "get", "rs", "-n", envNS(env), "-o", "yaml")
+			s.t.Errorf("%v\nevents in %s:\n%s\nReplicaSets:\n%s", err, env, ev, rs)
 		}
-		s.genWait("staging", "healthy")
-		s.capture("staging-rollback-window", "staging", "staging rolled back v2 -> v1 through the rollback window")
-		if row := s.status("staging"); !strings.Contains(row.Verdict, "rollback (window)") || row.Git.Tag != "v1" {
-			s.t.Fatalf("gen status staging after the window rollback: verdict %q, git %q; want rollback (window) and v1", row.Verdict, row.Git.Tag)
+		s.genWait(env, "healthy")
+		s.capture(env+"-rollback-window", env, env+" rolled back v2 -> v1 through the rollback window")
+		if row := s.status(env); !strings.Contains(row.Verdict, "rollback (window)") || row.Git.Tag != "v1" {
+			s.t.Fatalf("gen status %s after the window rollback: verdict %q, git %q; want rollback (window) and v1", env, row.Verdict, row.Git.Tag)
 		}
 	})
 }

@@ -81,7 +81,7 @@ func (s *scenario) rollbackTo(env, from, to string) {
 // headCommit is main on the Git server.
 func (s *scenario) headCommit() string {
 	s.t.Helper()
-	sha, err := runGit(s.repo.bare, "rev-parse", "refs/heads/main")
+	sha, err := runGit(s.repo.bare, nil, "rev-parse", "refs/heads/main")
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func (s *scenario) headCommit() string {
 // gitShow is a commit's message on the Git server.
 func (s *scenario) gitShow(sha string) string {
 	s.t.Helper()
-	msg, err := runGit(s.repo.bare, "log", "-1", "--format=%B", sha)
+	msg, err := runGit(s.repo.bare, nil, "log", "-1", "--format=%B", sha)
 	if err != nil {
 		s.t.Fatal(err)
 	}

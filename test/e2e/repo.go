@@ -11,33 +11,40 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 	"time"
 )
 
 // demoRepo is the GitOps repository of the scenario: rendered by the gen
-// binary under test, pushed to a bare repository the git server serves.
+// binary under test, pushed to a repository on Gitea.
 type demoRepo struct {
 	gen  string // gen binary
 	work string // working clone
 	url  string // what Argo CD and `gen bump --push` use
-	bare string
+	bare string // the repository on the Git server's disk, read with the git CLI
+	// env is what gen needs in every run: its token for the Git server
+	// and the forge's API.
+	env []string
+}
+
+// gitRemote is an empty repository on the Git server: its URL (without
+// credentials), its bare repository on disk, and the environment that lets
+// the git CLI push to it.
+type gitRemote struct {
+	url, bare string
+	pushEnv   []string
 }
 
 // initDemoRepo runs `gen init` and `gen render` with gen.yaml pointed at the
-// local git server and registry and the initial tag overridden (the seed's demo starts
-// at v2; the scenario starts at initialTag and bumps from there).
+// Git server and registry and the initial tag overridden (the seed's demo
+// starts at v2; the scenario starts at initialTag and bumps from there),
+// and pushes it to remote. genEnv is passed to every gen run.
 //
 // breakage, when set, damages the rendered output on purpose (see
 // breakRendered): the proof that the scenario can fail.
-func initDemoRepo(gen string, srv *gitServer, dir, image, initialTag, breakage string) (*demoRepo, error) {
-	r := &demoRepo{gen: gen, work: filepath.Join(dir, "work"), bare: filepath.Join(srv.root, "demo.git"), url: srv.url + "/demo.git"}
-	if _, err := runGit(srv.root, "init", "--bare", "-b", "main", r.bare); err != nil {
-		return nil, err
-	}
-	if _, err := runGit(r.bare, "config", "http.receivepack", "true"); err != nil {
-		return nil, err
-	}
-	if _, err := runGit(dir, "init", "-b", "main", r.work); err != nil {
+func initDemoRepo(gen string, remote gitRemote, genEnv []string, dir, image, initialTag, breakage string) (*demoRepo, error) {
+	r := &demoRepo{gen: gen, work: filepath.Join(dir, "work"), bare: remote.bare, url: remote.url, env: genEnv}
+	if _, err := runGit(dir, nil, "init", "-b", "main", r.work); err != nil {
 		return nil, err
 	}
 	if _, err := r.runGen(nil, "init"); err != nil {
@@ -78,19 +85,30 @@ func initDemoRepo(gen string, srv *gitServer, dir, image, initialTag, breakage s
 		{"commit", "-q", "-m", "Render the demo with gen"},
 		{"remote", "add", "origin", r.url},
 		{"push", "-q", "origin", "main"},
+		{"fetch", "-q", "origin"},
 	} {
-		if _, err := runGit(r.work, args...); err != nil {
+		if _, err := runGit(r.work, remote.pushEnv, args...); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
 }
 
+// command is gen in the working clone, with the repository's environment
+// (r.env), env, and the scenario's identity.
+func (r *demoRepo) command(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(r.gen, args...)
+	cmd.Dir = r.work
+	cmd.Env = append(append(os.Environ(), r.env...), env...)
+	cmd.Env = append(cmd.Env, "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com")
+	return cmd
+}
+
 // runGenSplit runs gen in the repository and returns its stdout, stderr
 // and exit code (-1 when it could not run).
 func (r *demoRepo) runGenSplit(args ...string) (stdout, stderr string, code int) {
-	cmd := exec.Command(r.gen, args...)
-	cmd.Dir = r.work
+	cmd := r.command(nil, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -108,17 +126,27 @@ func (r *demoRepo) runGenSplit(args ...string) (stdout, stderr string, code int)
 }
 
 func (r *demoRepo) runGen(env []string, args ...string) (string, error) {
-	cmd := exec.Command(r.gen, args...)
-	cmd.Dir = r.work
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Env = append(cmd.Env, "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
-		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com")
+	cmd := r.command(env, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("gen %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
+}
+
+// start runs gen in the background; its output goes to out. The process is
+// killed at cleanup if it is still running.
+func (r *demoRepo) start(t testing.TB, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := r.command(env, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, &out
 }
 
 // bumpResult is one image-tag bump as the scenario measures it.
@@ -147,7 +175,7 @@ func (r *demoRepo) bump(tag string, kubeconfig string, refresh bool) (bumpResult
 	if err != nil {
 		return res, err
 	}
-	sha, err := runGit(r.bare, "rev-parse", "refs/heads/main")
+	sha, err := runGit(r.bare, nil, "rev-parse", "refs/heads/main")
 	if err != nil {
 		return res, err
 	}
@@ -180,4 +208,25 @@ func breakRendered(work, breakage string) error {
 		return fmt.Errorf("break %s: %q not found in %s", breakage, e.old, path)
 	}
 	return os.WriteFile(path, bytes.Replace(data, []byte(e.old), []byte(e.new), 1), 0o644)
+}
+
+// runGit runs git in dir with env added and returns trimmed stdout; the
+// error carries stderr.
+func runGit(dir string, env []string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(cmd.Environ(),
+		"GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com",
+		"GIT_CONFIG_NOSYSTEM=1")
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), dir, err, ee.Stderr)
+		}
+		return "", fmt.Errorf("git %s in %s: %w", strings.Join(args, " "), dir, err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }

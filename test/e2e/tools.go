@@ -31,12 +31,12 @@ func findTools() (tools, error) {
 		return t, fmt.Errorf("GEN_BIN is unset: run the scenario with `make e2e`, which builds bin/gen and passes its path")
 	}
 	var missing []string
-	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "rollouts-controller", "argocd", "kwok", "kustomize", "traefik", "git-verify-wrapper.sh", "gpg-wrapper.sh"} {
+	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "rollouts-controller", "argocd", "kwok", "kustomize", "traefik", "gitea", "git-verify-wrapper.sh", "gpg-wrapper.sh"} {
 		if _, err := os.Stat(t.bin(b)); err != nil {
 			missing = append(missing, b)
 		}
 	}
-	for _, d := range []string{"rollouts-crds", "argocd-crds", "kwok-stages"} {
+	for _, d := range []string{"rollouts-crds", "argocd-crds", "kwok-stages", "gitea"} {
 		if _, err := os.Stat(t.share(d)); err != nil {
 			missing = append(missing, "share/"+d)
 		}
