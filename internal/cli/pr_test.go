@@ -495,3 +495,43 @@ func TestPRReplacesUnsignedCommitOnceSigning(t *testing.T) {
 		t.Errorf("%d pull requests opened, want 1 (then updated)", r.forge.creates)
 	}
 }
+
+// gen rollback --pr goes through the same --pr path as bump: its commit
+// (message, Reverts and Gen-Change trailers) on gen's branch on top of
+// main, main and the checkout untouched, and a pull request naming the
+// rollback and the commit it reverts.
+func TestPRRollback(t *testing.T) {
+	r := newPRRepo(t)
+	if code, _, stderr := r.gen(t, "bump", "--tag", "v3", "--push"); code != 0 {
+		t.Fatalf("bump --push: exit %d\n%s", code, stderr)
+	}
+	bumped := r.remote(t, "rev-parse", "main")
+	before := r.checkout(t)
+	code, stdout, stderr := r.gen(t, "rollback", "--env", "dev", "--tag", "v2", "--pr", "--forge", "gitea", "-o", "json")
+	if code != 0 {
+		t.Fatalf("rollback --pr: exit %d\n%s", code, stderr)
+	}
+	var res prResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err, stdout)
+	}
+	if r.remote(t, "rev-parse", "main") != bumped || r.checkout(t) != before {
+		t.Fatal("rollback --pr moved main or changed the checkout")
+	}
+	if parent := r.remote(t, "rev-parse", prBranch+"^"); parent != bumped {
+		t.Errorf("the rollback commit sits on %s, want main %s", parent, bumped)
+	}
+	msg := r.remote(t, "log", "-1", "--format=%B", prBranch)
+	for _, want := range []string{"rollback rollouts-demo/dev: v3 -> v2", "Reverts: " + bumped, "Gen-Change: rollouts-demo/dev"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("rollback commit lacks %q:\n%s", want, msg)
+		}
+	}
+	p := r.forge.prs[0]
+	if !strings.Contains(p.Title, "gen rollback") || !strings.Contains(p.Title, "v2") || res.PullRequest.Number != p.Number {
+		t.Errorf("pull request %q (#%d), gen said #%d", p.Title, p.Number, res.PullRequest.Number)
+	}
+	if body := r.forge.bodies[p.Number]; !strings.Contains(body, "| Reverts | `"+bumped) || !strings.Contains(body, "`v3` → `v2`") {
+		t.Errorf("body lacks the reverted commit and the version change:\n%s", body)
+	}
+}
