@@ -39,6 +39,10 @@ func skipSteps(message, when string) *unstructured.Unstructured {
 	return kubetest.SkipSteps("dev", message, when)
 }
 
+func rolloutEvent(reason, message, when string) *unstructured.Unstructured {
+	return kubetest.RolloutEvent("dev", reason, message, when)
+}
+
 // snapshot lists objs through client-go's fake dynamic client, as the
 // commands do.
 func snapshot(objs ...*unstructured.Unstructured) *kube.Snapshot {

@@ -148,7 +148,8 @@ func appState(a kube.Application) *AppState {
 	}
 }
 
-// index groups the snapshot's ReplicaSets and SkipSteps Events by Rollout.
+// index groups the snapshot's ReplicaSets, and the Events that can tell a
+// rollback within the window, by Rollout.
 type index struct {
 	snap   *kube.Snapshot
 	rs     map[string][]kube.ReplicaSet
@@ -166,7 +167,7 @@ func newIndex(snap *kube.Snapshot) *index {
 	}
 	for _, o := range snap.Objects(kube.Events) {
 		e := kube.NewEvent(o)
-		if e.Reason == SkipStepsReason && e.InvolvedKind == "Rollout" {
+		if (e.Reason == SkipStepsReason || e.Reason == RolloutCompletedReason) && e.InvolvedKind == "Rollout" {
 			k := e.Namespace + "/" + e.InvolvedName
 			x.events[k] = append(x.events[k], e)
 		}
@@ -188,8 +189,9 @@ func (x *index) stableImage(r kube.Rollout) string {
 	return ""
 }
 
-// rollbackWindow: the newest SkipSteps Event of the Rollout is a
-// rollback within the window, and no ReplicaSet was created after it.
+// rollbackWindow: the newest of the Rollout's SkipSteps and
+// RolloutCompleted Events says it rolled back within the window to the
+// stable ReplicaSet it has now, and no ReplicaSet was created after it.
 func (x *index) rollbackWindow(r kube.Rollout) bool {
 	var last kube.Event
 	for _, e := range x.events[r.Namespace+"/"+r.Name] {
@@ -197,7 +199,11 @@ func (x *index) rollbackWindow(r kube.Rollout) bool {
 			last = e
 		}
 	}
-	if !strings.Contains(last.Message, "RollbackWindow") {
+	switch {
+	case last.Reason == SkipStepsReason && strings.Contains(last.Message, "RollbackWindow"):
+	case last.Reason == RolloutCompletedReason && strings.HasSuffix(last.Message, completedInWindowSuffix) &&
+		r.StableRS != "" && strings.Contains(last.Message, "("+r.StableRS+")"):
+	default:
 		return false
 	}
 	for _, rs := range x.rs[r.Namespace+"/"+r.Name] {

@@ -58,6 +58,41 @@ func TestVerdict(t *testing.T) {
 			want: "live v2, rollback (window)",
 		},
 		{
+			// Rolled back after the old ReplicaSet's scale-down delay: the
+			// controller fast-tracks without a SkipSteps Event, and says so
+			// in its RolloutCompleted Event only.
+			name: "rolled back within the window after the scale-down",
+			git:  v2,
+			objs: []*unstructured.Unstructured{
+				application("Synced", "abc", "Healthy"), rollout(rolloutState{Tag: "v2", StableRS: "a", Current: "a", Step: 8, Phase: "Healthy", HealthySince: t2}),
+				replicaSet("a", "v2", t0), replicaSet("b", "v3", t1),
+				rolloutEvent("RolloutCompleted", "Rollout completed update to revision 3 (a): Rollback within window", t2),
+			},
+			want: "live v2, rollback (window)",
+		},
+		{
+			name: "a completed canary is no rollback",
+			git:  v3,
+			objs: []*unstructured.Unstructured{
+				application("Synced", "abc", "Healthy"), rollout(rolloutState{Tag: "v3", StableRS: "b", Current: "b", Step: 8, Phase: "Healthy", HealthySince: t2}),
+				replicaSet("a", "v2", t0), replicaSet("b", "v3", t1),
+				rolloutEvent("RolloutCompleted", "Rollout completed update to revision 2 (b): Completed all 8 canary steps", t2),
+			},
+			want: "live v3",
+		},
+		{
+			// The window rollback to a, then a new release to c: the old
+			// Event no longer describes what runs.
+			name: "a window rollback superseded by a new release",
+			git:  v3,
+			objs: []*unstructured.Unstructured{
+				application("Synced", "abc", "Healthy"), rollout(rolloutState{Tag: "v3", StableRS: "c", Current: "c", Step: 8, Phase: "Healthy", HealthySince: t2}),
+				replicaSet("a", "v2", t0), replicaSet("c", "v3", t2),
+				rolloutEvent("RolloutCompleted", "Rollout completed update to revision 3 (a): Rollback within window", t1),
+			},
+			want: "live v3",
+		},
+		{
 			name: "no Rollout yet",
 			git:  v2,
 			objs: []*unstructured.Unstructured{application("OutOfSync", "", "Missing")},

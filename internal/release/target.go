@@ -43,9 +43,9 @@ func Targets(cfg *config.Config, argoNamespace, app, env string) []Target {
 
 // Kinds are the LISTs (and WATCHes) that cover targets: the Applications
 // in Argo CD's namespace, and the Rollouts, their ReplicaSets, their
-// SkipSteps Events and the Ingresses (for the canary Ingress's weight) in
-// the targets' namespace, or cluster-wide when they span several (one
-// request per kind either way).
+// Events (for a rollback within the window) and the Ingresses (for the
+// canary Ingress's weight) in the targets' namespace, or cluster-wide when
+// they span several (one request per kind either way).
 func Kinds(targets []Target) []kube.Kind {
 	if len(targets) == 0 {
 		return nil
@@ -61,13 +61,25 @@ func Kinds(targets []Target) []kube.Kind {
 		{GVR: kube.Applications, Namespace: targets[0].ArgoNamespace},
 		{GVR: kube.Rollouts, Namespace: ns},
 		{GVR: kube.ReplicaSets, Namespace: ns, LabelSelector: kube.PodTemplateHashLabel},
-		{GVR: kube.Events, Namespace: ns, FieldSelector: "involvedObject.kind=Rollout,reason=" + SkipStepsReason},
+		// Every Rollout Event: a field selector cannot ask for two reasons,
+		// and one LIST per kind is the rule.
+		{GVR: kube.Events, Namespace: ns, FieldSelector: "involvedObject.kind=Rollout"},
 		{GVR: kube.Ingresses, Namespace: ns},
 	}
 }
 
-// SkipStepsReason is the Event reason Argo Rollouts records when it skips
-// the canary steps on a rollback (rollout/canary.go,
-// syncRolloutStatusCanary): to the stable ReplicaSet, or to an older one
-// within spec.rollbackWindow.
-const SkipStepsReason = "SkipSteps"
+// The Events Argo Rollouts records on a rollback within
+// spec.rollbackWindow. SkipStepsReason: the steps are skipped
+// (rollout/canary.go, syncRolloutStatusCanary), recorded only while the
+// ReplicaSet rolled back to is still scaled up (within its scale-down
+// delay, 30 s by default) — "Rollback to active ReplicaSets within
+// RollbackWindow". RolloutCompletedReason with the reason "Rollback within
+// window" (rollout/sync.go, shouldFullPromote and promoteStable:
+// "Rollout completed update to revision N (<hash>): Rollback within
+// window"): recorded whenever the controller fast-tracks through the
+// window, also after that ReplicaSet was scaled down.
+const (
+	SkipStepsReason         = "SkipSteps"
+	RolloutCompletedReason  = "RolloutCompleted"
+	completedInWindowSuffix = ": Rollback within window"
+)

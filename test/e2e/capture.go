@@ -13,7 +13,7 @@ import (
 
 // captureDir is where capture mode writes fixtures (ROLLOUTGEN_E2E_CAPTURE,
 // set by make e2e-capture to internal/release/testdata/e2e): the real
-// Application, Rollout, ReplicaSets and SkipSteps Events of an environment
+// Application, Rollout, ReplicaSets and Rollout Events of an environment
 // at a named point of the walk, which internal/release's gate and status
 // tests read back through client-go's fake dynamic client.
 func captureDir() string { return os.Getenv("ROLLOUTGEN_E2E_CAPTURE") }
@@ -45,7 +45,7 @@ func (s *scenario) capture(name, env, phase string) {
 	get("applications.argoproj.io", "-n", argocdNS, "--field-selector", "metadata.name=rollouts-demo-"+env)
 	get("rollouts.argoproj.io", "-n", envNS(env))
 	get("replicasets", "-n", envNS(env))
-	get("events", "-n", envNS(env), "--field-selector", "reason=SkipSteps")
+	get("events", "-n", envNS(env), "--field-selector", "involvedObject.kind=Rollout")
 	header := fmt.Sprintf("# Captured by the e2e scenario (make e2e-capture), phase: %s\n# image: %s\n", phase, s.image)
 	path := filepath.Join(dir, name+".yaml")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -2,6 +2,7 @@ package kubetest
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -133,9 +134,14 @@ func CanaryIngress(env string, weight int64) *unstructured.Unstructured {
 
 // SkipSteps is the Event Argo Rollouts records when it skips the steps.
 func SkipSteps(env, message, when string) *unstructured.Unstructured {
-	return u(kube.Events, "Event", "rollouts-demo-"+env, "rollouts-demo.1", map[string]any{
+	return RolloutEvent(env, "SkipSteps", message, when)
+}
+
+// RolloutEvent is an Event with reason on the demo Rollout of env.
+func RolloutEvent(env, reason, message, when string) *unstructured.Unstructured {
+	return u(kube.Events, "Event", "rollouts-demo-"+env, "rollouts-demo."+strings.ToLower(reason), map[string]any{
 		"involvedObject": map[string]any{"kind": "Rollout", "name": "rollouts-demo", "namespace": "rollouts-demo-" + env},
-		"reason":         "SkipSteps", "message": message, "type": "Normal", "lastTimestamp": when,
+		"reason":         reason, "message": message, "type": "Normal", "lastTimestamp": when,
 	})
 }
 
