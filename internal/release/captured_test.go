@@ -18,7 +18,7 @@ import (
 )
 
 // captured is one fixture the e2e scenario wrote in capture mode (make
-// e2e-capture): the real Application, Rollout, ReplicaSets and SkipSteps
+// e2e-capture): the real Application, Rollout, ReplicaSets and Rollout
 // Events of one environment at a named phase.
 type captured struct {
 	phase, image string
@@ -113,7 +113,8 @@ func TestGatesOnCapturedStates(t *testing.T) {
 		{fixture: "dev-paused-step7", env: "dev", git: "v2", want: "v2", failed: []string{"healthy: Argo CD says Suspended", "canary v2 at step 7/8, weight 60%, paused"}, verdict: "canary v2 60% paused"},
 		{fixture: "dev-aborted", env: "dev", git: "v4", want: "v4", failed: []string{"healthy: Argo CD says Degraded", "aborted"}, verdict: "git v4 ≠ live v2 (aborted)"},
 		{fixture: "staging-promoted", env: "staging", git: "v2", want: "v2", verdict: "live v2"},
-		{fixture: "staging-rollback-window", env: "staging", git: "v1", want: "v1", verdict: "live v1, rollback (window)"},
+		{fixture: "prod-promoted", env: "prod", git: "v2", want: "v2", verdict: "live v2"},
+		{fixture: "prod-rollback-window", env: "prod", git: "v1", want: "v1", verdict: "live v1, rollback (window)"},
 	}
 	for _, tt := range tests {
 		c := loadCaptured(t, tt.fixture)
