@@ -506,7 +506,10 @@ func TestPRRollback(t *testing.T) {
 		t.Fatalf("bump --push: exit %d\n%s", code, stderr)
 	}
 	bumped := r.remote(t, "rev-parse", "main")
-	before := r.checkout(t)
+	// Not r.checkout: the index's bytes were just written by bump --push,
+	// and git status may refresh its racily clean entries at any moment
+	// (TestPRFirstRunOpensAndSecondIsNoOp compares them on a settled one).
+	before := snapshot(t, r.home, r.dir)
 	code, stdout, stderr := r.gen(t, "rollback", "--env", "dev", "--tag", "v2", "--pr", "--forge", "gitea", "-o", "json")
 	if code != 0 {
 		t.Fatalf("rollback --pr: exit %d\n%s", code, stderr)
@@ -515,7 +518,7 @@ func TestPRRollback(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err, stdout)
 	}
-	if r.remote(t, "rev-parse", "main") != bumped || r.checkout(t) != before {
+	if r.remote(t, "rev-parse", "main") != bumped || snapshot(t, r.home, r.dir) != before {
 		t.Fatal("rollback --pr moved main or changed the checkout")
 	}
 	if parent := r.remote(t, "rev-parse", prBranch+"^"); parent != bumped {
