@@ -70,7 +70,9 @@ type Meta struct {
 
 // Commit is a commit made in the repository.
 type Commit struct {
-	Hash   string
+	Hash string
+	// Branch is the branch the commit is on; empty for a detached commit
+	// (--pr), which is on none until pushed to its own.
 	Branch string
 }
 
@@ -310,7 +312,11 @@ func (b Bumper) run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 		res.Commit, res.Branch = commit.Hash, commit.Branch
-		b.logf("committed %s on %s", short(commit.Hash), commit.Branch)
+		if commit.Branch == "" {
+			b.logf("committed %s on no branch (detached)", short(commit.Hash))
+		} else {
+			b.logf("committed %s on %s", short(commit.Hash), commit.Branch)
+		}
 	}
 	if b.Pusher == nil {
 		return res, nil

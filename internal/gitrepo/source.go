@@ -252,6 +252,9 @@ func (s *Source) CommitFile(ctx context.Context, path string, content []byte, me
 		}
 	}
 	s.head = c
+	if s.mode == modeDetached {
+		return Commit{Hash: h}, nil // on no branch: --pr pushes it to its own
+	}
 	return Commit{Hash: h, Branch: s.branch}, nil
 }
 
