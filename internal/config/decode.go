@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +98,7 @@ func (d *decoder) fail(n *yaml.Node, field, format string, a ...any) {
 // carriage return, an escape code, a space) is %q-quoted, so an error
 // message never echoes it raw onto a terminal or a CI log.
 func join(path, key string) string {
-	if !plainFieldKey.MatchString(key) {
+	if !isPlainFieldKey(key) {
 		key = fmt.Sprintf("%q", key)
 	}
 	if path == "" {
@@ -107,8 +106,6 @@ func join(path, key string) string {
 	}
 	return path + "." + key
 }
-
-var plainFieldKey = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {

@@ -13,16 +13,6 @@ import (
 )
 
 var (
-	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// imagePattern is a reference without tag or digest: an optional
-	// registry host[:port] and lower-case path components.
-	imagePattern   = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$`)
-	labelValue     = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
-	labelName      = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
-	quantity       = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
-	pauseDuration  = regexp.MustCompile(`^[0-9]+(s|m|h)?$`)
-	urlPath        = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	httpTokenChars = "!#$%&'*+-.^_`|~"
 	gitRevision    = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	// releaseTag is a Go module version (semantic version with a v).
@@ -43,7 +33,7 @@ func IsHTTPToken(s string) bool {
 }
 
 // IsDNS1123Label reports whether s is a Kubernetes DNS-1123 label.
-func IsDNS1123Label(s string) bool { return len(s) <= 63 && dns1123Label.MatchString(s) }
+func IsDNS1123Label(s string) bool { return len(s) <= 63 && isDNSLabelShape(s) }
 
 // maxAppName keeps "<app>-canary" and "<app>-stable" Service names within
 // the 63 characters of a DNS label.
@@ -146,7 +136,7 @@ func validate(c *Config) Errors {
 	}
 	for i, cls := range c.Rollouts.NginxIngressClasses {
 		p := fmt.Sprintf("rollouts.nginxIngressClasses[%d]", i)
-		if v.required(p, cls) && !dns1123Subdomain.MatchString(cls) {
+		if v.required(p, cls) && !isDNSSubdomainShape(cls) {
 			v.errorf(p, "%q is not a valid ingress class name", cls)
 		}
 	}
@@ -276,7 +266,7 @@ func (v *validator) app(p string, a *App) {
 		v.errorf(p+".name", "%q is longer than %d characters, so its Service names would not fit a DNS label", a.Name, maxAppName)
 	}
 	if v.required(p+".image", a.Image) {
-		if !imagePattern.MatchString(a.Image) {
+		if !isImageRepository(a.Image) {
 			v.errorf(p+".image", "%q is not an image repository (no tag or digest; lower-case path components)", a.Image)
 		} else if port, ok := registryPort(a.Image); ok && (port < 1 || port > 65535) {
 			v.errorf(p+".image", "%q names registry port %d, outside 1..65535", a.Image, port)
@@ -296,19 +286,19 @@ func (v *validator) app(p string, a *App) {
 		if v.labelKey(lp, k) {
 			v.reservedLabel(lp, k)
 		}
-		if val := a.Labels[k]; v.safe(lp, val) && (len(val) > 63 || !labelValue.MatchString(val)) {
+		if val := a.Labels[k]; v.safe(lp, val) && (len(val) > 63 || !isLabelValue(val)) {
 			v.errorf(lp, "%q is not a valid label value", val)
 		}
 	}
 	in := &a.Ingress
-	if v.required(p+".ingress.className", in.ClassName) && !dns1123Subdomain.MatchString(in.ClassName) {
+	if v.required(p+".ingress.className", in.ClassName) && !isDNSSubdomainShape(in.ClassName) {
 		v.errorf(p+".ingress.className", "%q is not a valid ingress class name", in.ClassName)
 	}
 	v.host(p+".ingress.host", in.Host)
-	if v.safe(p+".ingress.path", in.Path) && !urlPath.MatchString(in.Path) {
+	if v.safe(p+".ingress.path", in.Path) && !isURLPath(in.Path) {
 		v.errorf(p+".ingress.path", "%q must be an absolute URL path starting with /", in.Path)
 	}
-	if in.TLSSecret != "" && v.safe(p+".ingress.tlsSecret", in.TLSSecret) && !dns1123Subdomain.MatchString(in.TLSSecret) {
+	if in.TLSSecret != "" && v.safe(p+".ingress.tlsSecret", in.TLSSecret) && !isDNSSubdomainShape(in.TLSSecret) {
 		v.errorf(p+".ingress.tlsSecret", "%q is not a valid Secret name", in.TLSSecret)
 	}
 	if h := a.Canary.Header; h != nil {
@@ -333,12 +323,12 @@ func (v *validator) app(p string, a *App) {
 		{".resources.limits.cpu", a.Resources.Limits.CPU},
 		{".resources.limits.memory", a.Resources.Limits.Memory},
 	} {
-		if v.safe(p+q.path, q.val) && !quantity.MatchString(q.val) {
+		if v.safe(p+q.path, q.val) && !isQuantity(q.val) {
 			v.errorf(p+q.path, "%q is not a Kubernetes quantity (e.g. 100m, 128Mi)", q.val)
 		}
 	}
 	rp := p + ".readinessProbe"
-	if v.safe(rp+".path", a.ReadinessProbe.Path) && !urlPath.MatchString(a.ReadinessProbe.Path) {
+	if v.safe(rp+".path", a.ReadinessProbe.Path) && !isURLPath(a.ReadinessProbe.Path) {
 		v.errorf(rp+".path", "%q must be an absolute URL path starting with /", a.ReadinessProbe.Path)
 	}
 	if a.ReadinessProbe.InitialDelaySeconds < 0 {
@@ -363,7 +353,7 @@ func (v *validator) tag(path, tag string, required bool) {
 
 func (v *validator) host(path, host string) {
 	h := strings.TrimPrefix(host, "*.")
-	if v.required(path, host) && (len(h) > 253 || !dns1123Subdomain.MatchString(h)) {
+	if v.required(path, host) && (len(h) > 253 || !isDNSSubdomainShape(h)) {
 		v.errorf(path, "%q is not a DNS host name", host)
 	}
 }
@@ -373,12 +363,12 @@ func (v *validator) labelKey(path, k string) bool {
 	if i := strings.LastIndexByte(k, '/'); i >= 0 {
 		prefix := k[:i]
 		name = k[i+1:]
-		if len(prefix) > 253 || !dns1123Subdomain.MatchString(prefix) {
+		if len(prefix) > 253 || !isDNSSubdomainShape(prefix) {
 			v.errorf(path, "label key prefix %q is not a DNS subdomain", prefix)
 			return false
 		}
 	}
-	if len(name) > 63 || !labelName.MatchString(name) {
+	if len(name) > 63 || !isLabelName(name) {
 		v.errorf(path, "label key %q is not a valid label name", k)
 		return false
 	}
@@ -475,7 +465,7 @@ func (v *validator) steps(p string, steps []Step, replicas int) {
 		}
 		if s.Pause != nil {
 			n++
-			if d := s.Pause.Duration; d != "" && v.safe(sp+".pause.duration", d) && !pauseDuration.MatchString(d) {
+			if d := s.Pause.Duration; d != "" && v.safe(sp+".pause.duration", d) && !isPauseDuration(d) {
 				v.errorf(sp+".pause.duration", "%q is not a duration (e.g. 30s, 5m, 1h)", d)
 			}
 		}
