@@ -214,6 +214,11 @@ func TestRefusedValues(t *testing.T) {
 			`gen.yaml:10: apps[0].labels.node.kubernetes.io/x: label key prefix "node.kubernetes.io" is reserved for kubernetes.io components; pick another prefix`},
 		{"kube-system namespace", "  - name: prod\n", "  - name: prod\n    namespace: kube-system\n",
 			`gen.yaml:25: environments[1].namespace: "kube-system" is reserved for Kubernetes' own components; pick another namespace`},
+		{"bad environment name and written namespace", "  - name: prod\n", "  - name: prod.eu\n    namespace: Prod\n",
+			`gen.yaml:24: environments[1].name: "prod.eu" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)` + "\n" +
+				`gen.yaml:25: environments[1].namespace: "Prod" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)`},
+		{"project not DNS-1123", "repo:", "argocd:\n  project: Mono\nrepo:",
+			`gen.yaml:4: argocd.project: "Mono" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)`},
 		{"Argo CD's namespace", "  - name: prod\n", "  - name: prod\n    namespace: argo\n",
 			`gen.yaml:25: environments[1].namespace: "argo" is Argo CD's own namespace (argocd.namespace); pick another namespace`},
 		{"key with carriage return and escape", "    replicas: 3\n", "    replicas: 3\n    \"rep\\rlicas\\e[31m\": 4\n",

@@ -40,17 +40,13 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, Errors{{File: name, Line: extra.Line, Msg: "holds more than one YAML document"}}
 	}
-	// About one recorded field per line: sized once instead of rehashed
-	// as it grows (a 5,000-app gen.yaml has 60,000 lines).
-	d := &decoder{file: name, lines: make(map[string]int, bytes.Count(data, []byte("\n")))}
 	root := doc.Content[0]
 	var cfg Config
-	d.decode(root, reflect.ValueOf(&cfg).Elem(), "")
-	if len(d.errs) > 0 {
-		return nil, d.errs
+	if errs := decodeConfig(name, root, &cfg, nil); len(errs) > 0 {
+		// Again, naming every field: the first pass names none, which
+		// costs a 5,000-app gen.yaml 60,000 paths nobody reads.
+		return nil, decodeConfig(name, root, new(Config), map[string]int{})
 	}
-	cfg.lines = d.lines
-	cfg.file = name
 	applyDefaults(&cfg)
 	// Looked up once per app and environment by validate and the
 	// commands: a linear search made 5,000 apps cost 0.1 s here.
@@ -60,7 +56,7 @@ func Parse(name string, data []byte) (*Config, error) {
 			cfg.apps[a.Name] = i // the first, as the linear search finds it
 		}
 	}
-	if errs := validate(&cfg); len(errs) > 0 {
+	if errs := validate(&cfg, name, root); len(errs) > 0 {
 		return nil, errs
 	}
 	return &cfg, nil
@@ -82,12 +78,39 @@ func yamlErrLine(err error) int {
 	return n
 }
 
+// decodeConfig fills cfg from root and returns what does not fit. With
+// lines non-nil it records there the line of every field path and names
+// the field of each error; with lines nil it records nothing and its
+// errors name no field.
+func decodeConfig(file string, root *yaml.Node, cfg *Config, lines map[string]int) Errors {
+	d := &decoder{file: file, lines: lines}
+	d.decode(root, reflect.ValueOf(cfg).Elem(), "")
+	return d.errs
+}
+
+// fieldLines is the line of every field path in root, for validation
+// errors.
+func fieldLines(file string, root *yaml.Node) map[string]int {
+	lines := map[string]int{}
+	decodeConfig(file, root, new(Config), lines)
+	return lines
+}
+
 // decoder fills Go values from yaml nodes by reflection, recording the
-// line of every field path so validation can point at it.
+// line of every field path in lines, when it is not nil, so errors can
+// point at it.
 type decoder struct {
 	file  string
 	lines map[string]int
 	errs  Errors
+}
+
+// join is the path of key in path, when the decoder records paths.
+func (d *decoder) join(path, key string) string {
+	if d.lines == nil {
+		return ""
+	}
+	return join(path, key)
 }
 
 func (d *decoder) fail(n *yaml.Node, field, format string, a ...any) {
@@ -111,7 +134,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	d.lines[path] = n.Line
+	if d.lines != nil {
+		d.lines[path] = n.Line
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // leave the zero value; defaults apply
 	}
@@ -129,7 +154,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			fp := join(path, k.Value)
+			fp := d.join(path, k.Value)
 			idx, ok := fields[k.Value]
 			if !ok {
 				d.errs = append(d.errs, &FieldError{File: d.file, Line: k.Line, Field: fp, Msg: fmt.Sprintf("unknown field; known fields are %s", knownList(v.Type()))})
@@ -141,7 +166,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			}
 			seen[k.Value] = true
 			d.decode(val, v.Field(idx), fp)
-			d.lines[fp] = k.Line
+			if d.lines != nil {
+				d.lines[fp] = k.Line
+			}
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
@@ -150,7 +177,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			ip := ""
+			if d.lines != nil {
+				ip = fmt.Sprintf("%s[%d]", path, i)
+			}
+			d.decode(item, s.Index(i), ip)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -161,7 +192,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		m := reflect.MakeMap(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			fp := join(path, k.Value)
+			fp := d.join(path, k.Value)
 			if k.Kind != yaml.ScalarNode {
 				d.fail(k, path, "keys must be strings")
 				continue
@@ -172,7 +203,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			}
 			ev := reflect.New(v.Type().Elem()).Elem()
 			d.decode(val, ev, fp)
-			d.lines[fp] = k.Line
+			if d.lines != nil {
+				d.lines[fp] = k.Line
+			}
 			m.SetMapIndex(reflect.ValueOf(k.Value), ev)
 		}
 		v.Set(m)

@@ -25,9 +25,6 @@ type Config struct {
 	// Environments form the promotion chain, first to last.
 	Environments []Environment `yaml:"environments"`
 
-	// file and lines locate fields for validation errors.
-	file  string
-	lines map[string]int
 	// apps indexes Apps by name (Parse builds it; App checks it is current).
 	apps map[string]int
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 )
 
@@ -41,14 +43,22 @@ const maxAppName = 63 - len("-canary")
 
 type validator struct {
 	c    *Config
-	errs Errors
+	file string
+	// root is the document c was decoded from; lines, the line of each
+	// of its field paths, is built from it for the first error only.
+	root  *yaml.Node
+	lines map[string]int
+	errs  Errors
 }
 
 // line finds the line of path, or of its closest recorded parent, so that
 // defaulted fields still point somewhere useful.
 func (v *validator) line(path string) int {
+	if v.lines == nil {
+		v.lines = fieldLines(v.file, v.root)
+	}
 	for p := path; p != ""; {
-		if l, ok := v.c.lines[p]; ok {
+		if l, ok := v.lines[p]; ok {
 			return l
 		}
 		i := strings.LastIndexAny(p, ".[")
@@ -57,17 +67,56 @@ func (v *validator) line(path string) int {
 		}
 		p = p[:i]
 	}
-	return v.c.lines[""]
+	return v.lines[""]
 }
 
 // explicit reports whether path was written in gen.yaml (not defaulted).
+// path names struct fields and list items only, never a map key (which
+// may hold dots): it is looked up in the document without building lines.
 func (v *validator) explicit(path string) bool {
-	_, ok := v.c.lines[path]
-	return ok
+	n := v.root
+	for _, field := range strings.Split(path, ".") {
+		name, index, isItem := strings.Cut(field, "[")
+		if n = mappingValue(n, name); n != nil && isItem {
+			n = listItem(n, strings.TrimSuffix(index, "]"))
+		}
+		if n == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// mappingValue is the value of key in mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// listItem is item index (decimal) of list n, or nil.
+func listItem(n *yaml.Node, index string) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	i, err := strconv.Atoi(index)
+	if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+		return nil
+	}
+	return n.Content[i]
 }
 
 func (v *validator) errorf(path, format string, a ...any) {
-	v.errs = append(v.errs, &FieldError{File: v.c.file, Line: v.line(path), Field: path, Msg: fmt.Sprintf(format, a...)})
+	v.errs = append(v.errs, &FieldError{File: v.file, Line: v.line(path), Field: path, Msg: fmt.Sprintf(format, a...)})
 }
 
 // safe rejects characters that could break out of a YAML scalar or a
@@ -106,8 +155,8 @@ func (v *validator) port(path string, p int) {
 	}
 }
 
-func validate(c *Config) Errors {
-	v := &validator{c: c}
+func validate(c *Config, file string, root *yaml.Node) Errors {
+	v := &validator{c: c, file: file, root: root}
 	if c.APIVersion != APIVersion {
 		v.errorf("apiVersion", "must be %q, got %q", APIVersion, c.APIVersion)
 	}
