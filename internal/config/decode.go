@@ -28,6 +28,26 @@ func Load(path string) (*Config, error) {
 // naming file, line and field), applies defaults and validates. name is
 // the file name errors start with.
 func Parse(name string, data []byte) (*Config, error) {
+	if root, ok := parseSubset(data); ok {
+		if cfg, errs := build(name, root); len(errs) == 0 {
+			return cfg, nil
+		}
+		// A bad gen.yaml is worded from yaml.v3's tree, as it always was.
+	}
+	root, errs := parseYAML(name, data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	cfg, errs := build(name, root)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// parseYAML is data's node tree as yaml.v3 builds it, or the syntax
+// error that stops it.
+func parseYAML(name string, data []byte) (*yaml.Node, Errors) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -40,7 +60,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, Errors{{File: name, Line: extra.Line, Msg: "holds more than one YAML document"}}
 	}
-	root := doc.Content[0]
+	return doc.Content[0], nil
+}
+
+// build decodes, defaults and validates the document root.
+func build(name string, root *yaml.Node) (*Config, Errors) {
 	var cfg Config
 	if errs := decodeConfig(name, root, &cfg, nil); len(errs) > 0 {
 		// Again, naming every field: the first pass names none, which

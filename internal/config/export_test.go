@@ -1,0 +1,4 @@
+package config
+
+// ParseSubset is parseSubset, for the tests that hold it to yaml.v3.
+var ParseSubset = parseSubset
