@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -93,15 +94,29 @@ func (s *Snapshot) replace(i int, items []unstructured.Unstructured) {
 	s.objs[i] = m
 }
 
-// List makes one LIST per kind.
+// List makes one LIST per kind, all at once: the API server answers
+// them in parallel, and gen decodes one while waiting for the next (one
+// after another, gen status over 3,000 Rollouts waited for the sum). The
+// error is the first kind's in kinds' order, as when they ran in turn.
 func (c *Client) List(ctx context.Context, kinds ...Kind) (*Snapshot, error) {
 	s := newSnapshot(kinds)
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
 	for i, k := range kinds {
-		list, err := c.dyn.Resource(k.GVR).Namespace(k.Namespace).List(ctx, k.listOptions())
+		wg.Go(func() {
+			list, err := c.dyn.Resource(k.GVR).Namespace(k.Namespace).List(ctx, k.listOptions())
+			if err != nil {
+				errs[i] = fmt.Errorf("list %s: %w", k, err)
+				return
+			}
+			s.replace(i, list.Items) // its own slot: no lock
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", k, err)
+			return nil, err
 		}
-		s.replace(i, list.Items)
 	}
 	return s, nil
 }
