@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -282,4 +283,30 @@ func TestSetImageKeepsCRLF(t *testing.T) {
 	if err != nil || !ch.IsZero() || string(same) != crlf {
 		t.Errorf("unchanged: %q %+v %v", same, ch, err)
 	}
+}
+
+// tagGrammar is the OCI distribution spec's tag grammar, which isTag
+// matches by hand.
+var tagGrammar = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+
+var tagSamples = []string{"", "v1", "V1.2.3-rc.1_x", "_a", ".a", "-a", "a.", "a-", "a b", "a:b", "a/b", "a@b", "é", "a\n",
+	strings.Repeat("a", 128), strings.Repeat("a", 129), "sha256", "latest"}
+
+func TestIsTagIsTheGrammar(t *testing.T) {
+	for _, in := range tagSamples {
+		if got, want := isTag(in), tagGrammar.MatchString(in); got != want {
+			t.Errorf("isTag(%q) = %v, the grammar says %v", in, got, want)
+		}
+	}
+}
+
+func FuzzIsTagIsTheGrammar(f *testing.F) {
+	for _, in := range tagSamples {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if got, want := isTag(in), tagGrammar.MatchString(in); got != want {
+			t.Errorf("isTag(%q) = %v, the grammar says %v", in, got, want)
+		}
+	})
 }
