@@ -41,10 +41,14 @@ type Config struct {
 	HomeDir string
 	// Context is the kubeconfig context to use; empty means the current one.
 	Context string
-	// Timeout bounds each request that is not a watch (default 10 s), so
-	// an unreachable cluster cannot hang a command.
+	// Timeout bounds each request that is not a watch, so an unreachable
+	// cluster cannot hang a command: zero means DefaultTimeout, a negative
+	// value no bound (kubectl's --request-timeout 0).
 	Timeout time.Duration
 }
+
+// DefaultTimeout bounds a request when Config.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
 
 // Client reads and patches objects through a dynamic client.
 type Client struct {
@@ -82,9 +86,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kube client for %s: %w", rest.Host, err)
 	}
-	rest.Timeout = cfg.Timeout
-	if rest.Timeout == 0 {
-		rest.Timeout = 10 * time.Second
+	switch {
+	case cfg.Timeout == 0:
+		rest.Timeout = DefaultTimeout
+	case cfg.Timeout > 0:
+		rest.Timeout = cfg.Timeout
+	default:
+		rest.Timeout = 0 // client-go: no timeout
 	}
 	dyn, err := dynamic.NewForConfig(rest)
 	if err != nil {
