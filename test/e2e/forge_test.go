@@ -17,7 +17,11 @@ import (
 	"code.gitea.io/sdk/gitea"
 
 	"github.com/rolloutgen/rolloutgen/internal/gittest"
+	"github.com/rolloutgen/rolloutgen/internal/kustomize"
 )
+
+// demoImage is the image gen init writes into gen.yaml.
+const demoImage = "registry.example.com/demo/rollouts-demo"
 
 // TestGiteaPullRequests is issue 15's proof on a real forge: gen's --pr
 // against Gitea opens one pull request, leaves it alone when nothing
@@ -66,7 +70,7 @@ func TestGiteaPullRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo, err := initDemoRepo(tl.gen, gitRemote{url: url, bare: bare, pushEnv: gt.pushEnv()}, gt.genEnv(),
-		dir, "registry.example.com/demo/rollouts-demo", "v1", "")
+		dir, demoImage, "v1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,13 +199,12 @@ func TestGiteaPullRequests(t *testing.T) {
 		cmd, out := f.repo.start(t, nil, append([]string{"bump", "--tag", "v4", "--wait-merged", "--merge-poll", "200ms", "--merge-timeout", "2m"}, prFlags...)...)
 		var n int64
 		if _, err := poll(ctx, "the v4 pull request updated", time.Minute, 0, ps.exited, func() (bool, string, error) {
-			for _, pr := range f.openPRs() {
-				if pr.Head.Ref == branch && strings.Contains(pr.Title, "v4") {
-					n = pr.Index
-					return true, pr.Title, nil
-				}
+			pr, err := gt.openPR(repoName, branch)
+			if err != nil || pr == nil {
+				return false, "no open pull request from " + branch, err
 			}
-			return false, fmt.Sprint(len(f.openPRs()), " open"), nil
+			n = pr.Index
+			return strings.Contains(pr.Title, "v4"), pr.Title, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -409,16 +412,15 @@ func (f *forgeRun) checkout() string {
 	return f.gitWork("rev-parse", "HEAD") + " " + f.gitWork("status", "--porcelain=v1", "--untracked-files=all")
 }
 
+// overlayTag is the tag env's overlay pins at rev, read as gen reads it.
 func (f *forgeRun) overlayTag(rev, env string) string {
 	f.t.Helper()
 	k := f.git("show", rev+":overlays/"+env+"/rollouts-demo/kustomization.yaml")
-	for _, l := range strings.Split(k, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "newTag: "); ok {
-			return strings.Trim(v, `"`)
-		}
+	img, ok, err := kustomize.ReadImage([]byte(k), demoImage)
+	if err != nil || !ok {
+		f.t.Fatalf("no %s entry in %s's %s overlay (%v):\n%s", demoImage, rev, env, err, k)
 	}
-	f.t.Fatalf("no newTag in %s's %s overlay:\n%s", rev, env, k)
-	return ""
+	return img.Tag
 }
 
 func (f *forgeRun) pr(n int64) *gitea.PullRequest {
@@ -432,7 +434,7 @@ func (f *forgeRun) pr(n int64) *gitea.PullRequest {
 
 func (f *forgeRun) openPRs() []*gitea.PullRequest {
 	f.t.Helper()
-	prs, _, err := f.gt.api.ListRepoPullRequests(f.gt.user, f.name, gitea.ListPullRequestsOptions{State: gitea.StateOpen})
+	prs, err := f.gt.openPRs(f.name)
 	if err != nil {
 		f.t.Fatal(err)
 	}

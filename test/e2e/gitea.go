@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -282,28 +281,48 @@ func (g *giteaServer) unprotect(repo string) error {
 	return nil
 }
 
-// merge merges pull request n as a reviewer would, once Gitea has checked
-// it is mergeable (it checks in the background after every push).
-func (g *giteaServer) merge(ctx context.Context, repo string, n int64) error {
-	var lastErr error
-	_, err := poll(ctx, fmt.Sprintf("gitea merging pull request #%d", n), time.Minute, 0, g.procs.exited, func() (bool, string, error) {
+// openPRs are the repository's open pull requests.
+func (g *giteaServer) openPRs(repo string) ([]*gitea.PullRequest, error) {
+	prs, _, err := g.api.ListRepoPullRequests(g.user, repo, gitea.ListPullRequestsOptions{State: gitea.StateOpen})
+	return prs, err
+}
+
+// openPR is the open pull request from branch head, or nil.
+func (g *giteaServer) openPR(repo, head string) (*gitea.PullRequest, error) {
+	prs, err := g.openPRs(repo)
+	for _, pr := range prs {
+		if pr.Head.Ref == head {
+			return pr, nil
+		}
+	}
+	return nil, err
+}
+
+// waitChecked waits until Gitea has checked pull request n and found it
+// mergeable (it checks in the background after every push).
+func (g *giteaServer) waitChecked(ctx context.Context, repo string, n int64) error {
+	_, err := poll(ctx, fmt.Sprintf("gitea checked pull request #%d", n), time.Minute, 0, g.procs.exited, func() (bool, string, error) {
 		pr, _, err := g.api.GetPullRequest(g.user, repo, n)
 		if err != nil {
 			return false, "", err
 		}
-		if !pr.Mergeable {
-			return false, "not mergeable yet", nil
-		}
-		ok, resp, err := g.api.MergePullRequest(g.user, repo, n, gitea.MergePullRequestOption{Style: gitea.MergeStyleMerge})
-		if err != nil || !ok {
-			lastErr = fmt.Errorf("merge #%d: ok=%v, %v (%s)", n, ok, err, status(resp))
-			return false, lastErr.Error(), nil
-		}
-		return true, "merged", nil
+		return pr.Mergeable, "not mergeable yet", nil
 	})
-	if err != nil && lastErr != nil {
-		return errors.Join(err, lastErr)
+	return err
+}
+
+// merge merges pull request n as a reviewer would, once Gitea has checked
+// it.
+func (g *giteaServer) merge(ctx context.Context, repo string, n int64) error {
+	if err := g.waitChecked(ctx, repo, n); err != nil {
+		return err
 	}
+	// A refusal is retried until the deadline; poll's timeout names the
+	// last one.
+	_, err := poll(ctx, fmt.Sprintf("gitea merging pull request #%d", n), time.Minute, 0, g.procs.exited, func() (bool, string, error) {
+		ok, resp, err := g.api.MergePullRequest(g.user, repo, n, gitea.MergePullRequestOption{Style: gitea.MergeStyleMerge})
+		return ok && err == nil, fmt.Sprintf("merge #%d: ok=%v, %v (%s)", n, ok, err, status(resp)), nil
+	})
 	return err
 }
 
@@ -311,13 +330,7 @@ func (g *giteaServer) merge(ctx context.Context, repo string, n int64) error {
 // and returns its refusal: the HTTP status and Gitea's message (the SDK
 // drops the message). An error when it merged.
 func (g *giteaServer) mergeRefused(ctx context.Context, repo string, n int64) (string, error) {
-	if _, err := poll(ctx, fmt.Sprintf("gitea checked pull request #%d", n), time.Minute, 0, g.procs.exited, func() (bool, string, error) {
-		pr, _, err := g.api.GetPullRequest(g.user, repo, n)
-		if err != nil {
-			return false, "", err
-		}
-		return pr.Mergeable, "not checked yet", nil
-	}); err != nil {
+	if err := g.waitChecked(ctx, repo, n); err != nil {
 		return "", err
 	}
 	url := fmt.Sprintf("%s/api/v1/repos/%s/%s/pulls/%d/merge", g.url, g.user, repo, n)

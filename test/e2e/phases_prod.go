@@ -55,17 +55,11 @@ func (s *scenario) promoteToProdByPR(prodRS string) {
 			"--pr", "--forge", "gitea", "--forge-url", s.gitea.url, "--wait-merged", "--merge-poll", "500ms", "--merge-timeout", "3m")
 		var pr *gitea.PullRequest
 		s.wait("the promotion's pull request", time.Minute, func() (bool, string, error) {
-			prs, _, err := s.gitea.api.ListRepoPullRequests(s.gitea.user, demoRepoName, gitea.ListPullRequestsOptions{State: gitea.StateOpen})
-			if err != nil {
-				return false, "", err
+			var err error
+			if pr, err = s.gitea.openPR(demoRepoName, "gen/rollouts-demo-prod"); err != nil || pr == nil {
+				return false, out.String(), err
 			}
-			for _, p := range prs {
-				if p.Head.Ref == "gen/rollouts-demo-prod" {
-					pr = p
-					return true, p.Title, nil
-				}
-			}
-			return false, out.String(), nil
+			return true, pr.Title, nil
 		})
 		// The reviewer sees what changes and the gates' evidence.
 		for _, want := range []string{"staging -> prod", "v2"} {
